@@ -1,0 +1,139 @@
+/**
+ * Cairn core: the SageMaker pipeline-definition model (2020-12-01), the compiler, the execution
+ * state machine, expressions, stores, the Model Registry and lineage. No BullMQ, AWS or
+ * child-process code lives here.
+ *
+ * @example
+ * const compiled = compilePipeline(parsePipelineDefinition(json));
+ */
+export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export {
+  ErrorCode,
+  OrchestratorError,
+  DefinitionError,
+  StepFailedError,
+  NonRetryableError,
+  isRetryable,
+  toSerializedError,
+  fromSerializedError,
+  assertNever,
+  EXCEPTION_TYPE_BY_CODE,
+  type DefinitionIssue,
+  type SerializedError,
+  type RetryExceptionType,
+  type OrchestratorErrorOptions,
+} from './errors.js';
+export {
+  isExpression,
+  EXPRESSION_KEYS,
+  ExpressionSchema,
+  type Expression,
+  type GetExpression,
+  type JoinExpression,
+  type JsonGetExpression,
+  type JsonGetPropertyFile,
+  type JsonGetS3Uri,
+  type Primitive,
+  type Valued,
+} from './definition/expressions.js';
+export {
+  CONDITION_TYPES,
+  BINARY_CONDITION_TYPES,
+  ConditionSchema,
+  type Condition,
+  type ConditionOperand,
+  type ConditionType,
+  type BinaryCondition,
+  type BinaryConditionType,
+  type InCondition,
+  type NotCondition,
+  type OrCondition,
+} from './definition/conditions.js';
+export { PARAMETER_TYPES, ParameterSchema, type Parameter, type ParameterType, type ParameterValue } from './definition/parameters.js';
+export {
+  STEP_TYPES,
+  JOB_STEP_TYPES,
+  EXCEPTION_TYPES,
+  NAME_PATTERN,
+  StepSchema,
+  RetryPolicySchema,
+  CacheConfigSchema,
+  PropertyFileSchema,
+  OutputParameterSchema,
+  type Step,
+  type StepType,
+  type StepOfType,
+  type RetryPolicy,
+  type CacheConfig,
+  type PropertyFile,
+  type OutputParameter,
+  type ProcessingStep,
+  type TrainingStep,
+  type TuningStep,
+  type AutoMLStep,
+  type ModelStep,
+  type RegisterModelStep,
+  type TransformStep,
+  type ConditionStep,
+  type CallbackStep,
+  type LambdaStep,
+  type QualityCheckStep,
+  type ClarifyCheckStep,
+  type EMRStep,
+  type FailStep,
+} from './definition/steps.js';
+export { DEFINITION_VERSION, PipelineDefinitionSchema, type PipelineDefinition } from './definition/pipeline.js';
+export { parsePipelineDefinition, serializePipelineDefinition, type ParseOptions } from './definition/parse.js';
+export { DEFINITION_LIMITS, type DefinitionLimits } from './definition/limits.js';
+export { formatJsonPath } from './definition/json-path.js';
+export type { CompiledPipeline, CompiledStep, StepReference } from './compile/types.js';
+export {
+  ExecutionStatus,
+  StepStatus,
+  STEP_TRANSITIONS,
+  EXECUTION_TRANSITIONS,
+  nextStepStatus,
+  nextExecutionStatus,
+  isTerminalStepStatus,
+  isTerminalExecutionStatus,
+  type StepEvent,
+  type ExecutionEvent,
+} from './scheduler/status.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export type { ArtifactStore, ArtifactDigest } from './artifacts.js';
+export type {
+  ExecutionContext,
+  StepRequest,
+  ExecutionHandle,
+  JobState,
+  StepExecutor,
+  ExecutorRouter,
+} from './executor.js';
+export type {
+  ExecutionStore,
+  PipelineRecord,
+  PutPipelineInput,
+  ExecutionRecord,
+  StepExecutionRecord,
+  ExecutionFilter,
+  CacheHit,
+  CallbackTokenRecord,
+  StoreBatch,
+} from './store/execution-store.js';
+export {
+  ModelApprovalStatus,
+  type ModelPackageGroupRecord,
+  type ModelPackageRecord,
+  type ApprovalChange,
+  type CreateModelPackageInput,
+  type ModelRegistryStore,
+} from './store/registry-store.js';
+export type {
+  LineageStore,
+  LineageEntity,
+  LineageEntityKind,
+  LineageAssociation,
+  AssociationType,
+} from './store/lineage-store.js';
+export type { CairnStore } from './store/store.js';

@@ -1,0 +1,9 @@
+import type { ExecutionStore } from './execution-store.js';
+import type { LineageStore } from './lineage-store.js';
+import type { ModelRegistryStore } from './registry-store.js';
+
+/** Everything Cairn persists, behind one object. */
+export interface CairnStore extends ExecutionStore, ModelRegistryStore, LineageStore {
+  /** 'memory', 'sqlite', 'postgres'. */
+  readonly kind: string;
+}
