@@ -134,6 +134,10 @@ export interface CallbackTokenRecord {
   redeemedAt?: number;
   /** 'succeeded' | 'failed' once redeemed. */
   outcome?: 'succeeded' | 'failed';
+  /** Output parameters sent with success (string values, converted by the engine per `OutputType`). */
+  outputs?: { Name: string; Value: string }[];
+  /** Failure reason sent with failure. */
+  failureReason?: string;
 }
 
 /** One atomic write: step upserts plus an optional execution update, in one transaction. */
@@ -176,8 +180,14 @@ export interface ExecutionStore {
   findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined>;
 
   putCallbackToken(record: CallbackTokenRecord): Promise<void>;
-  /** Marks the token redeemed with `outcome` and returns it; `undefined` if unknown or already used. */
-  redeemCallbackToken(tokenHash: string, outcome: 'succeeded' | 'failed', at: number): Promise<CallbackTokenRecord | undefined>;
+  /**
+   * Atomically marks the token redeemed with `outcome` (and its outputs or failure reason) and
+   * returns the updated record; `undefined` if the token is unknown or was already redeemed.
+   */
+  redeemCallbackToken(
+    tokenHash: string,
+    redemption: { outcome: 'succeeded' | 'failed'; at: number; outputs?: { Name: string; Value: string }[]; failureReason?: string },
+  ): Promise<CallbackTokenRecord | undefined>;
   getCallbackToken(tokenHash: string): Promise<CallbackTokenRecord | undefined>;
 
   close(): Promise<void>;
