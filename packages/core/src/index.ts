@@ -137,3 +137,5 @@ export type {
   AssociationType,
 } from './store/lineage-store.js';
 export type { CairnStore } from './store/store.js';
+export { MemoryStore } from './store/memory-store.js';
+export { DEFAULT_ARN_PREFIX, type StoreOptions } from './store/store-support.js';
