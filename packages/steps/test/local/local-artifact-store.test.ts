@@ -26,7 +26,7 @@ describe('LocalArtifactStore', () => {
     expect(readFileSync(join(base, 'artifacts', 's3', 'bucket', 'a', 'b.json'), 'utf8')).toBe('{"x":1}');
     expect(await store.readText('s3://bucket/a/b.json')).toBe('{"x":1}');
     await expect(store.readText('s3://bucket/missing')).rejects.toMatchObject({ code: 'INPUT_UNREADABLE' });
-    expect(() => store.locate('s3://bucket/../../etc/passwd')).toThrow(/outside the artifacts root/);
+    expect(() => store.locate('s3://bucket/../../etc/passwd')).toThrow(/outside its bucket/);
     expect(() => store.locate('https://x/y')).toThrow(/not an s3/);
   });
 
