@@ -66,7 +66,7 @@ export function cacheKey(stepType: StepType, args: JsonObject, stepFields: JsonO
       if (v !== undefined) picked[attr] = fields === true ? v : pick(v, fields);
     }
   }
-  return createHash('sha256').update(stringify({ type: stepType, key: picked })).digest('hex');
+  return createHash('sha256').update(stringify({ type: stepType, key: picked }) ?? '').digest('hex');
 }
 
 function pick(value: JsonValue, fields: readonly string[]): JsonValue {
