@@ -139,3 +139,9 @@ export type {
 export type { CairnStore } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { DEFAULT_ARN_PREFIX, type StoreOptions } from './store/store-support.js';
+export { compilePipeline, type CompileOptions } from './compile/compile-pipeline.js';
+export { validatePipelineDefinition, type ValidatedPipeline } from './compile/validate.js';
+export { renderMermaid, renderGraphText } from './compile/render.js';
+export { checkPropertyPath, parsePropertyPath, type PropertySegment, type PropertyPathProblem } from './compile/properties.js';
+export { EXECUTION_VARIABLES } from './compile/references.js';
+export { zodIssuesToDefinitionIssues } from './definition/zod-issues.js';

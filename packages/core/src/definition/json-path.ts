@@ -1,12 +1,16 @@
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Appends one segment to a formatted JSON path: `Steps[2]` + `Arguments` → `Steps[2].Arguments`. */
+export function joinJsonPath(base: string, seg: PropertyKey): string {
+  if (typeof seg === 'number') return `${base}[${seg}]`;
+  const s = String(seg);
+  if (IDENTIFIER.test(s)) return base ? `${base}.${s}` : s;
+  return `${base}['${s.replace(/'/g, "\\'")}']`;
+}
+
 /** Formats a path such as `['Steps', 2, 'Arguments', 'S3Uri']` as `Steps[2].Arguments.S3Uri`. */
 export function formatJsonPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else {
-      const s = String(seg);
-      out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? (out ? `.${s}` : s) : `['${s.replace(/'/g, "\\'")}']`;
-    }
-  }
+  for (const seg of path) out = joinJsonPath(out, seg);
   return out;
 }

@@ -1,12 +1,9 @@
-import type { z } from 'zod';
 import { DefinitionError, ErrorCode, type DefinitionIssue } from '../errors.js';
-import { CONDITION_TYPES } from './conditions.js';
 import { EXPRESSION_KEYS } from './expressions.js';
 import { formatJsonPath } from './json-path.js';
 import { DEFINITION_LIMITS, type DefinitionLimits } from './limits.js';
 import { PipelineDefinitionSchema, type PipelineDefinition } from './pipeline.js';
-import { STEP_TYPES } from './steps.js';
-import { closestMatch } from '../internal/suggest.js';
+import { zodIssuesToDefinitionIssues } from './zod-issues.js';
 
 /** Options of `parsePipelineDefinition`. */
 export interface ParseOptions {
@@ -137,97 +134,4 @@ function checkStructure(root: unknown, limits: DefinitionLimits): DefinitionIssu
     }
   }
   return issues;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const seg of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[seg as string];
-  }
-  return v;
-}
-
-const TOP_LEVEL_KEYS = ['Version', 'Metadata', 'Parameters', 'PipelineExperimentConfig', 'MlflowConfig', 'Steps'];
-const STEP_KEYS = [
-  'Name', 'Type', 'Arguments', 'DependsOn', 'DisplayName', 'Description', 'CacheConfig', 'RetryPolicies',
-  'PropertyFiles', 'FunctionArn', 'SqsQueueUrl', 'OutputParameters', 'CheckType', 'ModelPackageGroupName',
-  'SkipCheck', 'FailOnViolation', 'RegisterNewBaseline', 'SuppliedBaselineStatistics',
-  'SuppliedBaselineConstraints', 'ModelName',
-];
-
-/** Turns zod issues into definition issues with JSON paths and fixes. */
-export function zodIssuesToDefinitionIssues(error: z.ZodError, root: unknown): DefinitionIssue[] {
-  const out: DefinitionIssue[] = [];
-  const seen = new Set<string>();
-  const push = (i: DefinitionIssue) => {
-    const key = `${i.code}|${i.path}|${i.message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(i);
-    }
-  };
-  for (const issue of error.issues) {
-    const path = formatJsonPath(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const at = formatJsonPath([...issue.path, key]);
-        const parent = valueAt(root, issue.path) as Record<string, unknown> | undefined;
-        const candidates = issue.path.length === 0 ? TOP_LEVEL_KEYS : parent && 'Type' in parent ? STEP_KEYS : Object.keys(parent ?? {});
-        const suggestion = closestMatch(key, candidates.filter((c) => c !== key));
-        push({
-          code: 'UNKNOWN_KEY',
-          path: at,
-          message: `Unknown key "${key}".`,
-          fix: suggestion ? `did you mean "${suggestion}"? Rename it, or remove the key.` : 'remove the key; it is not part of the 2020-12-01 format here.',
-        });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator === 'Type') {
-      const typeValue = valueAt(root, [...issue.path, 'Type']);
-      const isCondition = issue.path.some((p) => p === 'Conditions' || p === 'Condition');
-      const typePath = formatJsonPath([...issue.path, 'Type']);
-      if (isCondition) {
-        const t = String(typeValue);
-        const stripped = t.startsWith('Condition') ? t.slice('Condition'.length) : undefined;
-        const known = stripped && (CONDITION_TYPES as readonly string[]).includes(stripped) ? stripped : closestMatch(t, CONDITION_TYPES);
-        push({
-          code: stripped && known === stripped ? 'CONDITION_TYPE_IS_SDK_CLASS' : 'UNKNOWN_CONDITION_TYPE',
-          path: typePath,
-          message:
-            stripped && known === stripped
-              ? `Condition type "${t}" is the SDK class name, not the JSON type.`
-              : `Unknown condition type ${JSON.stringify(typeValue)}.`,
-          fix: known ? `write "${known}".` : `use one of ${CONDITION_TYPES.join(', ')}.`,
-        });
-      } else {
-        const suggestion = typeof typeValue === 'string' ? closestMatch(typeValue, STEP_TYPES) : undefined;
-        push({
-          code: typeValue === undefined ? 'MISSING_STEP_TYPE' : 'UNKNOWN_STEP_TYPE',
-          path: typePath,
-          message: typeValue === undefined ? 'The step has no "Type".' : `Unknown step type ${JSON.stringify(typeValue)}.`,
-          fix: suggestion ? `did you mean "${suggestion}"?` : `use one of ${STEP_TYPES.join(', ')}.`,
-        });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_type' && valueAt(root, issue.path) === undefined) {
-      const field = issue.path[issue.path.length - 1];
-      push({
-        code: 'MISSING_FIELD',
-        path,
-        message: `Required field "${String(field)}" is missing.`,
-        fix: `add "${String(field)}" (${issue.expected}); SageMaker requires it.`,
-      });
-      continue;
-    }
-    push({
-      code: 'INVALID_VALUE',
-      path,
-      message: issue.message.endsWith('.') ? issue.message : `${issue.message}.`,
-      fix: 'correct the value to match the 2020-12-01 definition format (see docs/ARCHITECTURE.md, "Definition format").',
-    });
-  }
-  return out;
 }

@@ -309,7 +309,7 @@ export type Step =
   | PassThroughStep<'Lineage'>
   | PassThroughStep<'EMRServerless'>;
 
-export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('Type', [
+const STEP_SCHEMAS = [
   ProcessingStepSchema,
   TrainingStepSchema,
   TuningStepSchema,
@@ -333,7 +333,14 @@ export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('Type', [
   BedrockProvisionedModelThroughputStepSchema,
   LineageStepSchema,
   EMRServerlessStepSchema,
-]) as z.ZodType<Step>;
+] as const;
+
+export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('Type', STEP_SCHEMAS) as z.ZodType<Step>;
+
+/** The keys each step type allows at step level (for "did you mean" suggestions). */
+export const STEP_KEYS_BY_TYPE: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  STEP_SCHEMAS.map((schema) => [schema.shape.Type.value, Object.keys(schema.shape)]),
+);
 
 export type StepType = Step['Type'];
 export type StepOfType<T extends StepType> = Extract<Step, { Type: T }>;
