@@ -1,0 +1,60 @@
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+/** Absolute path of a file in `test/cli/fixtures`. */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+}
+
+/** What one in-process `cairn` invocation printed and returned. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An in-process CLI with captured output and a Ctrl-C button. */
+export interface TestCli {
+  io: CliIo;
+  stdout: () => string;
+  stderr: () => string;
+  /** Simulates Ctrl-C. */
+  interrupt(): void;
+  run(argv: readonly string[]): Promise<CliResult>;
+}
+
+/** Makes a test CLI whose relative paths resolve against `cwd`. */
+export function testCli(cwd: string = process.cwd()): TestCli {
+  let out = '';
+  let err = '';
+  const signals = new EventEmitter();
+  const io: CliIo = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    cwd,
+    env: {},
+    onInterrupt(listener) {
+      signals.on('SIGINT', listener);
+      return () => signals.off('SIGINT', listener);
+    },
+  };
+  return {
+    io,
+    stdout: () => out,
+    stderr: () => err,
+    interrupt: () => signals.emit('SIGINT'),
+    async run(argv) {
+      out = '';
+      err = '';
+      const code = await runCli(argv, io);
+      return { code, stdout: out, stderr: err };
+    },
+  };
+}
+
+/** Runs `cairn <argv>` in-process once. */
+export function cli(argv: readonly string[], cwd?: string): Promise<CliResult> {
+  return testCli(cwd).run(argv);
+}
