@@ -1,0 +1,26 @@
+import type { Operand } from '../variables.js';
+import { outputParameterList, type OutputDeclarations, type OutputProperties } from './output-parameters.js';
+import { PipelineStep, type CacheableStepOptions } from './step.js';
+
+/** Arguments of a Lambda step. */
+export interface LambdaArguments<O extends OutputDeclarations> {
+  /** `FunctionArn` of the function to invoke. */
+  functionArn: Operand<string>;
+  /** The event passed to the function (values may be variables). */
+  arguments?: Readonly<Record<string, unknown>>;
+  /** Outputs the function returns, name → type. */
+  outputParameters?: O;
+}
+
+/** A Lambda step: invokes a function with `arguments` as the event (reference §4.5). */
+export function lambda<const O extends OutputDeclarations = Record<never, never>>(
+  name: string,
+  args: LambdaArguments<O>,
+  options: CacheableStepOptions = {},
+): PipelineStep<'Lambda', OutputProperties<O>> {
+  return new PipelineStep<'Lambda', OutputProperties<O>>(name, 'Lambda', {
+    arguments: args.arguments ?? {},
+    fields: { FunctionArn: args.functionArn, OutputParameters: outputParameterList(args.outputParameters ?? {}) },
+    options,
+  });
+}
