@@ -145,3 +145,5 @@ export { renderMermaid, renderGraphText } from './compile/render.js';
 export { checkPropertyPath, parsePropertyPath, type PropertySegment, type PropertyPathProblem } from './compile/properties.js';
 export { EXECUTION_VARIABLES } from './compile/references.js';
 export { zodIssuesToDefinitionIssues } from './definition/zod-issues.js';
+export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';

@@ -143,8 +143,8 @@ export class MemoryStore implements CairnStore {
       if (step.stepName !== query.stepName || step.cacheKey !== query.cacheKey || step.status !== 'Succeeded') continue;
       const execution = this.executions.get(step.executionId);
       if (!execution || execution.pipelineName !== query.pipelineName) continue;
-      const endTime = step.endTime ?? step.updatedAt;
-      if (endTime < query.notBefore || (best && best.endTime >= endTime)) continue;
+      const endTime = step.endTime;
+      if (endTime === undefined || endTime < query.notBefore || (best && best.endTime >= endTime)) continue;
       best = {
         executionId: execution.id,
         executionArn: execution.arn,

@@ -1,0 +1,484 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Clock } from '../../clock.js';
+import { isTerminalExecutionStatus, ExecutionStatus } from '../../scheduler/status.js';
+import type {
+  CacheHit,
+  CallbackTokenRecord,
+  ExecutionFilter,
+  ExecutionRecord,
+  PipelineRecord,
+  PutPipelineInput,
+  StepExecutionRecord,
+  StoreBatch,
+} from '../execution-store.js';
+import type { LineageAssociation, LineageEntity } from '../lineage-store.js';
+import type {
+  ApprovalChange,
+  CreateModelPackageInput,
+  ModelApprovalStatus,
+  ModelPackageGroupRecord,
+  ModelPackageRecord,
+} from '../registry-store.js';
+import type { CairnStore } from '../store.js';
+import {
+  alreadyExists,
+  applyApproval,
+  approvalConflict,
+  buildModelPackageRecord,
+  checkStepVersion,
+  executionConflict,
+  executionNotFound,
+  modelPackageGroupArn,
+  modelPackageNotFound,
+  nextPipelineRecord,
+  parseModelPackageRef,
+  planStepWrites,
+  requestedGroupName,
+  samePipelineVersion,
+  stepKey,
+  storeConflict,
+  type PlannedStepWrite,
+} from '../store-support.js';
+import type { SqlDialectName } from './migrations.js';
+import {
+  approvalChangeFromRow,
+  associationRows,
+  entityRows,
+  executionRows,
+  groupFromRow,
+  modelPackageRows,
+  pipelineRows,
+  stepFromRow,
+  stepToRow,
+  tokenRows,
+} from './rows.js';
+import type { CairnDatabase } from './schema.js';
+
+type Db = Kysely<CairnDatabase> | Transaction<CairnDatabase>;
+
+/** What a SQL store is built from. @internal */
+export interface SqlStoreConfig {
+  db: Kysely<CairnDatabase>;
+  dialect: SqlDialectName;
+  arnPrefix: string;
+  clock: Clock;
+  /** Bind parameters one statement may carry (SQLite 32,766; PostgreSQL 65,535). */
+  maxParameters: number;
+}
+
+/** Rows of one multi-row statement, at most. */
+const MAX_ROWS_PER_STATEMENT = 1000;
+const ACTIVE_STATUSES = Object.values(ExecutionStatus).filter((s) => !isTerminalExecutionStatus(s));
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * `CairnStore` over Kysely: one implementation for SQLite and PostgreSQL. Batches are single
+ * transactions of multi-row statements; step writes compare-and-set `version`.
+ */
+export abstract class SqlStore implements CairnStore {
+  abstract readonly kind: string;
+  protected readonly db: Kysely<CairnDatabase>;
+  private readonly dialect: SqlDialectName;
+  private readonly arnPrefix: string;
+  private readonly clock: Clock;
+  private readonly maxParameters: number;
+
+  protected constructor(config: SqlStoreConfig) {
+    this.db = config.db;
+    this.dialect = config.dialect;
+    this.arnPrefix = config.arnPrefix;
+    this.clock = config.clock;
+    this.maxParameters = config.maxParameters;
+  }
+
+  async putPipeline(input: PutPipelineInput): Promise<PipelineRecord> {
+    for (;;) {
+      const latest = await this.getPipeline(input.name);
+      if (latest && samePipelineVersion(latest, input)) return latest;
+      const record = nextPipelineRecord(input, latest, this.arnPrefix, this.clock.now());
+      const result = await this.db
+        .insertInto('pipelines')
+        .values(pipelineRows.toRow(record) as PipelineRowInsert)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      // Another writer stored this version number first: compare against theirs.
+      if (Number(result.numInsertedOrUpdatedRows) === 1) return record;
+    }
+  }
+
+  async getPipeline(name: string, version?: number): Promise<PipelineRecord | undefined> {
+    const row = await this.db
+      .selectFrom('pipelines')
+      .selectAll()
+      .where('name', '=', name)
+      .$if(version !== undefined, (q) => q.where('version', '=', version ?? 0))
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && pipelineRows.fromRow(row);
+  }
+
+  async listPipelines(): Promise<PipelineRecord[]> {
+    const rows = await this.db
+      .selectFrom('pipelines as p')
+      .selectAll()
+      .where('p.version', '=', (eb) => eb.selectFrom('pipelines as q').select((e) => e.fn.max('q.version').as('v')).whereRef('q.name', '=', 'p.name'))
+      .orderBy('p.name')
+      .execute();
+    return rows.map((r) => pipelineRows.fromRow(r));
+  }
+
+  async createExecution(record: ExecutionRecord): Promise<void> {
+    const result = await this.db
+      .insertInto('executions')
+      .values(executionRows.toRow(record) as ExecutionRowInsert)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows) !== 1) throw alreadyExists(`Execution "${record.id}"`);
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const row = await this.db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && executionRows.fromRow(row);
+  }
+
+  async listExecutions(filter: ExecutionFilter = {}): Promise<ExecutionRecord[]> {
+    const rows = await this.db
+      .selectFrom('executions')
+      .selectAll()
+      .$if(filter.pipelineName !== undefined, (q) => q.where('pipeline_name', '=', filter.pipelineName ?? ''))
+      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? ''))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
+    return rows.map((r) => executionRows.fromRow(r));
+  }
+
+  async listActiveExecutions(): Promise<ExecutionRecord[]> {
+    const rows = await this.db
+      .selectFrom('executions')
+      .selectAll()
+      .where('status', 'in', ACTIVE_STATUSES)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => executionRows.fromRow(r));
+  }
+
+  async listStepExecutions(executionId: string): Promise<StepExecutionRecord[]> {
+    const rows = await this.db.selectFrom('step_executions').select('record').where('execution_id', '=', executionId).execute();
+    return rows.map(stepFromRow);
+  }
+
+  async getStepExecution(executionId: string, stepName: string): Promise<StepExecutionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('step_executions')
+      .select('record')
+      .where('execution_id', '=', executionId)
+      .where('step_name', '=', stepName)
+      .executeTakeFirst();
+    return row && stepFromRow(row);
+  }
+
+  async commit(batch: StoreBatch): Promise<void> {
+    const writes = planStepWrites(batch.steps);
+    await this.db.transaction().execute(async (trx) => {
+      await this.checkExistingSteps(trx, writes);
+      await this.upsertSteps(trx, writes);
+      if (batch.execution) await this.patchExecution(trx, batch.execution);
+    });
+  }
+
+  async findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined> {
+    const row = await this.db
+      .selectFrom('step_executions as s')
+      .innerJoin('executions as e', 'e.id', 's.execution_id')
+      .select(['s.record', 's.end_time', 'e.arn'])
+      .where('s.step_name', '=', query.stepName)
+      .where('s.cache_key', '=', query.cacheKey)
+      .where('s.status', '=', 'Succeeded')
+      .where('s.end_time', '>=', query.notBefore)
+      .where('e.pipeline_name', '=', query.pipelineName)
+      .orderBy('s.end_time', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const step = stepFromRow(row);
+    return {
+      executionId: step.executionId,
+      executionArn: row.arn,
+      stepName: step.stepName,
+      properties: step.properties ?? {},
+      ...(step.metadata ? { metadata: step.metadata } : {}),
+      endTime: Number(row.end_time),
+    };
+  }
+
+  async putCallbackToken(record: CallbackTokenRecord): Promise<void> {
+    const result = await this.db
+      .insertInto('callback_tokens')
+      .values(tokenRows.toRow(record) as TokenRowInsert)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows) !== 1) throw alreadyExists('Callback token');
+  }
+
+  async redeemCallbackToken(
+    tokenHash: string,
+    redemption: { outcome: 'succeeded' | 'failed'; at: number; outputs?: { Name: string; Value: string }[]; failureReason?: string },
+  ): Promise<CallbackTokenRecord | undefined> {
+    const { at, ...rest } = redemption;
+    const row = await this.db
+      .updateTable('callback_tokens')
+      .set(tokenRows.toRow({ ...rest, redeemedAt: at }))
+      .where('token_hash', '=', tokenHash)
+      .where('redeemed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && tokenRows.fromRow(row);
+  }
+
+  async getCallbackToken(tokenHash: string): Promise<CallbackTokenRecord | undefined> {
+    const row = await this.db.selectFrom('callback_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row && tokenRows.fromRow(row);
+  }
+
+  async ensureModelPackageGroup(input: { name: string; description?: string; arnPrefix: string; now: number }): Promise<ModelPackageGroupRecord> {
+    return ensureGroup(this.db, input);
+  }
+
+  async getModelPackageGroup(name: string): Promise<ModelPackageGroupRecord | undefined> {
+    const row = await this.db.selectFrom('model_package_groups').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && groupFromRow(row);
+  }
+
+  async listModelPackageGroups(): Promise<ModelPackageGroupRecord[]> {
+    const rows = await this.db.selectFrom('model_package_groups').selectAll().orderBy('name').execute();
+    return rows.map(groupFromRow);
+  }
+
+  async createModelPackage(input: CreateModelPackageInput): Promise<ModelPackageRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const group = await ensureGroup(trx, { name: requestedGroupName(input.request), arnPrefix: input.arnPrefix, now: input.now });
+      // The counter update locks the group row, so concurrent creates get 1, 2, 3 … in turn.
+      const { latest_version: version } = await trx
+        .updateTable('model_package_groups')
+        .set((eb) => ({ latest_version: eb('latest_version', '+', 1) }))
+        .where('name', '=', group.ModelPackageGroupName)
+        .returning('latest_version')
+        .executeTakeFirstOrThrow();
+      const record = buildModelPackageRecord(input, group, version);
+      await trx.insertInto('model_packages').values(modelPackageRows.toRow(record) as ModelPackageRowInsert).execute();
+      await insertApprovalChange(trx, { modelPackageArn: record.arn, from: null, to: record.approvalStatus, by: input.createdBy, at: input.now });
+      return record;
+    });
+  }
+
+  async getModelPackage(ref: string): Promise<ModelPackageRecord | undefined> {
+    return this.findPackage(this.db, ref, false);
+  }
+
+  async listModelPackages(query: { groupName: string; status?: ModelApprovalStatus }): Promise<ModelPackageRecord[]> {
+    const rows = await this.db
+      .selectFrom('model_packages')
+      .selectAll()
+      .where('group_name', '=', query.groupName)
+      .$if(query.status !== undefined, (q) => q.where('approval_status', '=', query.status ?? ''))
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map((r) => modelPackageRows.fromRow(r));
+  }
+
+  async updateApprovalStatus(input: {
+    ref: string;
+    status: ModelApprovalStatus;
+    by: string;
+    reason?: string;
+    now: number;
+    expectedStatus?: ModelApprovalStatus;
+  }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
+    return this.db.transaction().execute(async (trx) => {
+      const current = await this.findPackage(trx, input.ref, true);
+      if (!current) throw modelPackageNotFound(input.ref);
+      if (input.expectedStatus !== undefined && current.approvalStatus !== input.expectedStatus) {
+        throw approvalConflict(current.arn, input.expectedStatus, current.approvalStatus);
+      }
+      const record = applyApproval(current, input);
+      const { approval_status, description, updated_at } = modelPackageRows.toRow(record);
+      await trx.updateTable('model_packages').set({ approval_status, description, updated_at }).where('arn', '=', record.arn).execute();
+      const change: ApprovalChange = {
+        modelPackageArn: record.arn,
+        from: current.approvalStatus,
+        to: input.status,
+        by: input.by,
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        at: input.now,
+      };
+      await insertApprovalChange(trx, change);
+      return { record, change };
+    });
+  }
+
+  async listApprovalChanges(ref: string): Promise<ApprovalChange[]> {
+    const found = await this.findPackage(this.db, ref, false);
+    if (!found) return [];
+    const rows = await this.db.selectFrom('approval_changes').selectAll().where('model_package_arn', '=', found.arn).orderBy('id').execute();
+    return rows.map(approvalChangeFromRow);
+  }
+
+  async putLineageEntity(entity: LineageEntity): Promise<LineageEntity> {
+    await this.db
+      .insertInto('lineage_entities')
+      .values(entityRows.toRow(entity) as EntityRowInsert)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const stored = await this.getLineageEntity(entity.kind === 'Artifact' && entity.sourceUri ? entity.sourceUri : entity.arn);
+    return stored ?? entity;
+  }
+
+  async getLineageEntity(arnOrUri: string): Promise<LineageEntity | undefined> {
+    const row =
+      (await this.db.selectFrom('lineage_entities').selectAll().where('arn', '=', arnOrUri).executeTakeFirst()) ??
+      (await this.db.selectFrom('lineage_entities').selectAll().where('kind', '=', 'Artifact').where('source_uri', '=', arnOrUri).executeTakeFirst());
+    return row && entityRows.fromRow(row);
+  }
+
+  async addAssociation(association: LineageAssociation): Promise<void> {
+    await this.db
+      .insertInto('lineage_associations')
+      .values(associationRows.toRow(association) as AssociationRowInsert)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async listAssociations(query: { sourceArn?: string; destinationArn?: string }): Promise<LineageAssociation[]> {
+    const rows = await this.db
+      .selectFrom('lineage_associations')
+      .selectAll()
+      .$if(query.sourceArn !== undefined, (q) => q.where('source_arn', '=', query.sourceArn ?? ''))
+      .$if(query.destinationArn !== undefined, (q) => q.where('destination_arn', '=', query.destinationArn ?? ''))
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => associationRows.fromRow(r));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Rows per multi-row statement for a table with `columns` columns. */
+  private rowsPerStatement(columns: number): number {
+    return Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(this.maxParameters / columns));
+  }
+
+  /**
+   * Steps that must already exist (expected version ≥ 1) are checked here; new steps and
+   * concurrent writers are caught by the guarded upsert.
+   */
+  private async checkExistingSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+    const existing = writes.filter((w) => w.expectedVersion > 0);
+    for (const part of chunk(existing, this.rowsPerStatement(2))) {
+      const rows = await trx
+        .selectFrom('step_executions')
+        .select(['execution_id', 'step_name', 'version'])
+        .where('execution_id', 'in', [...new Set(part.map((w) => w.record.executionId))])
+        .where('step_name', 'in', [...new Set(part.map((w) => w.record.stepName))])
+        .execute();
+      const stored = new Map(rows.map((r) => [stepKey(r.execution_id, r.step_name), Number(r.version)]));
+      for (const write of part) checkStepVersion(write, stored.get(stepKey(write.record.executionId, write.record.stepName)));
+    }
+  }
+
+  /** Multi-row upserts that only replace a row whose stored version is the incoming one minus 1. */
+  private async upsertSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+    for (const part of chunk(writes, this.rowsPerStatement(8))) {
+      const result = await trx
+        .insertInto('step_executions')
+        .values(part.map((w) => stepToRow(w.record)))
+        .onConflict((oc) =>
+          oc
+            .columns(['execution_id', 'step_name'])
+            .doUpdateSet((eb) => ({
+              status: eb.ref('excluded.status'),
+              cache_key: eb.ref('excluded.cache_key'),
+              end_time: eb.ref('excluded.end_time'),
+              updated_at: eb.ref('excluded.updated_at'),
+              version: eb.ref('excluded.version'),
+              record: eb.ref('excluded.record'),
+            }))
+            .where(sql<number>`step_executions.version`, '=', sql<number>`excluded.version - 1`),
+        )
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows) !== part.length) {
+        throw storeConflict(`${part.length - Number(result.numInsertedOrUpdatedRows)} of ${part.length} step writes found a newer or existing version`);
+      }
+    }
+  }
+
+  private async patchExecution(trx: Db, patch: NonNullable<StoreBatch['execution']>): Promise<void> {
+    const values = executionRows.toRow(patch.patch);
+    delete values.id;
+    delete values.version;
+    const result = await trx
+      .updateTable('executions')
+      .set((eb) => ({ ...values, version: eb('version', '+', 1) }))
+      .where('id', '=', patch.id)
+      .$if(patch.expectedVersion !== undefined, (q) => q.where('version', '=', patch.expectedVersion ?? 0))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return;
+    const current = await trx.selectFrom('executions').select('version').where('id', '=', patch.id).executeTakeFirst();
+    throw current ? executionConflict(patch.id, patch.expectedVersion ?? 0, Number(current.version)) : executionNotFound(patch.id);
+  }
+
+  private async findPackage(db: Db, ref: string, forUpdate: boolean): Promise<ModelPackageRecord | undefined> {
+    const parsed = parseModelPackageRef(ref);
+    const query = db.selectFrom('model_packages').selectAll();
+    const row = await ('arn' in parsed ? query.where('arn', '=', parsed.arn) : query.where('group_name', '=', parsed.groupName).where('version', '=', parsed.version))
+      .$if(forUpdate && this.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    return row && modelPackageRows.fromRow(row);
+  }
+}
+
+type PipelineRowInsert = CairnDatabase['pipelines'];
+type ExecutionRowInsert = CairnDatabase['executions'];
+type TokenRowInsert = CairnDatabase['callback_tokens'];
+type ModelPackageRowInsert = CairnDatabase['model_packages'];
+type EntityRowInsert = CairnDatabase['lineage_entities'];
+type AssociationRowInsert = CairnDatabase['lineage_associations'];
+
+async function ensureGroup(db: Db, input: { name: string; description?: string; arnPrefix: string; now: number }): Promise<ModelPackageGroupRecord> {
+  await db
+    .insertInto('model_package_groups')
+    .values({
+      name: input.name,
+      arn: modelPackageGroupArn(input.arnPrefix, input.name),
+      description: input.description ?? null,
+      created_at: input.now,
+      latest_version: 0,
+    })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db.selectFrom('model_package_groups').selectAll().where('name', '=', input.name).executeTakeFirstOrThrow();
+  return groupFromRow(row);
+}
+
+async function insertApprovalChange(db: Db, change: ApprovalChange): Promise<void> {
+  await db
+    .insertInto('approval_changes')
+    .values({
+      model_package_arn: change.modelPackageArn,
+      from_status: change.from,
+      to_status: change.to,
+      changed_by: change.by,
+      reason: change.reason ?? null,
+      at: change.at,
+    })
+    .execute();
+}
