@@ -7,6 +7,8 @@ export interface CliStream {
   isTTY?: boolean;
   /** Terminal width in characters, when known. */
   columns?: number;
+  /** Terminal height in lines, when known. */
+  rows?: number;
 }
 
 /** Everything the CLI touches outside itself, injected so tests run it in-process. */
