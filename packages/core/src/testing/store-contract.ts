@@ -1,0 +1,405 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, OrchestratorError } from '../errors.js';
+import type { StepExecutionRecord } from '../store/execution-store.js';
+import type { LineageEntity } from '../store/lineage-store.js';
+import type { CairnStore } from '../store/store.js';
+import { TEST_ARN_PREFIX, makeExecutionRecord, makeStepRecord } from './fixtures.js';
+
+/** What a contract run needs: a fresh, empty store and a way to dispose of it. */
+export type MakeStore = () => Promise<{ store: CairnStore; cleanup: () => Promise<void> }>;
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected an OrchestratorError with code ${code}`).toBeInstanceOf(OrchestratorError);
+  expect((error as OrchestratorError).code).toBe(code);
+  expect((error as OrchestratorError).message).toMatch(/To fix: /);
+}
+
+/** A step record with every optional field set, to prove the round trip is lossless. */
+function fullStep(executionId: string): StepExecutionRecord {
+  return makeStepRecord(executionId, 'Train', {
+    status: 'Failed',
+    attempt: 2,
+    displayName: 'Train it',
+    description: 'trains',
+    startTime: 1_100,
+    endTime: 1_200,
+    failureReason: 'ClientError: boom',
+    error: { code: ErrorCode.StepFailed, message: 'boom', retryable: false, details: { exitCode: 2 } },
+    metadata: { TrainingJob: { Arn: 'arn:aws:sagemaker:us-east-1:1:training-job/x' } },
+    properties: { ModelArtifacts: { S3ModelArtifacts: 's3://b/model.tar.gz' }, List: [1, 'two', null, true] },
+    resolvedArguments: { HyperParameters: { eta: '0.2' } },
+    cacheKey: 'k1',
+    cacheHit: { sourceExecutionArn: 'arn:x', sourceExecutionId: 'abc', reason: 'same arguments' },
+    selectiveSource: { sourceExecutionArn: 'arn:y' },
+    executorId: 'local',
+    handle: { pid: 42, sandbox: '/tmp/x' },
+    notBefore: 1_300,
+    logPath: '/tmp/x/log.txt',
+    updatedAt: 1_250,
+  });
+}
+
+/**
+ * The contract every `CairnStore` passes: each method, compare-and-set and atomicity of
+ * batches, registry versioning and lineage de-duplication. `makeStore` returns a fresh store.
+ */
+export function describeStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`CairnStore contract: ${name}`, () => {
+    let store: CairnStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await makeStore());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('pipelines', () => {
+      it('stores a new version only when the definition or settings change', async () => {
+        const v1 = await store.putPipeline({ name: 'churn', definition: '{"a":1}' });
+        expect(v1).toMatchObject({ name: 'churn', version: 1, definition: '{"a":1}' });
+        expect(v1.arn).toMatch(/^arn:aws:sagemaker:[^:]+:[^:]+:pipeline\/churn$/);
+        expect((await store.putPipeline({ name: 'churn', definition: '{"a":1}' })).version).toBe(1);
+        expect((await store.putPipeline({ name: 'churn', definition: '{"a":2}' })).version).toBe(2);
+        const v3 = await store.putPipeline({ name: 'churn', definition: '{"a":2}', roleArn: 'arn:role', maxParallelExecutionSteps: 4 });
+        expect(v3).toMatchObject({ version: 3, roleArn: 'arn:role', maxParallelExecutionSteps: 4 });
+        expect(await store.getPipeline('churn')).toEqual(v3);
+        expect((await store.getPipeline('churn', 1))?.definition).toBe('{"a":1}');
+        expect(await store.getPipeline('churn', 9)).toBeUndefined();
+        expect(await store.getPipeline('nope')).toBeUndefined();
+      });
+
+      it('lists the latest version of each pipeline', async () => {
+        await store.putPipeline({ name: 'b', definition: '1' });
+        await store.putPipeline({ name: 'a', definition: '1' });
+        await store.putPipeline({ name: 'a', definition: '2' });
+        const list = await store.listPipelines();
+        expect(list.map((p) => [p.name, p.version])).toEqual([
+          ['a', 2],
+          ['b', 1],
+        ]);
+      });
+    });
+
+    describe('executions', () => {
+      it('creates, reads and refuses a duplicate id', async () => {
+        const record = makeExecutionRecord({
+          displayName: 'run',
+          description: 'd',
+          parameters: { Epochs: 5, Rate: 0.5, Name: 'x', Flag: true },
+          maxParallelExecutionSteps: 2,
+          selectiveExecution: { sourceExecutionId: 'src', selectedSteps: ['A'] },
+        });
+        await store.createExecution(record);
+        expect(await store.getExecution(record.id)).toEqual(record);
+        expect(await store.getExecution('missing')).toBeUndefined();
+        await expectCode(store.createExecution(record), ErrorCode.StoreConflict);
+      });
+
+      it('lists newest first, filters by pipeline and status, and honours the limit', async () => {
+        const a = makeExecutionRecord({ pipelineName: 'a', createdAt: 1 });
+        const b = makeExecutionRecord({ pipelineName: 'b', createdAt: 2, status: 'Succeeded' });
+        const c = makeExecutionRecord({ pipelineName: 'a', createdAt: 3, status: 'Stopping' });
+        for (const r of [a, b, c]) await store.createExecution(r);
+        expect((await store.listExecutions()).map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.listExecutions({ pipelineName: 'a' })).map((e) => e.id)).toEqual([c.id, a.id]);
+        expect((await store.listExecutions({ status: 'Succeeded' })).map((e) => e.id)).toEqual([b.id]);
+        expect((await store.listExecutions({ limit: 1 })).map((e) => e.id)).toEqual([c.id]);
+        expect((await store.listActiveExecutions()).map((e) => e.id)).toEqual([c.id, a.id]);
+      });
+    });
+
+    describe('commit', () => {
+      let executionId: string;
+      beforeEach(async () => {
+        const record = makeExecutionRecord();
+        executionId = record.id;
+        await store.createExecution(record);
+      });
+
+      it('round-trips every field of a step record', async () => {
+        const step = fullStep(executionId);
+        await store.commit({ steps: [step] });
+        expect(await store.getStepExecution(executionId, 'Train')).toEqual(step);
+        expect(await store.listStepExecutions(executionId)).toEqual([step]);
+        expect(await store.getStepExecution(executionId, 'Other')).toBeUndefined();
+      });
+
+      it('applies step upserts and the execution patch together', async () => {
+        await store.commit({
+          steps: [makeStepRecord(executionId, 'A'), makeStepRecord(executionId, 'B')],
+          execution: { id: executionId, patch: { updatedAt: 2_000 }, expectedVersion: 1 },
+        });
+        await store.commit({
+          steps: [makeStepRecord(executionId, 'A', { status: 'Executing', version: 2 })],
+          execution: { id: executionId, patch: { status: 'Succeeded', endedAt: 3_000, failureReason: 'none' } },
+        });
+        expect((await store.getStepExecution(executionId, 'A'))?.status).toBe('Executing');
+        expect((await store.listStepExecutions(executionId)).map((s) => s.stepName).sort()).toEqual(['A', 'B']);
+        expect(await store.getExecution(executionId)).toMatchObject({ status: 'Succeeded', endedAt: 3_000, updatedAt: 2_000, version: 3 });
+      });
+
+      it('rejects a stale step version and applies nothing of the batch', async () => {
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+        await store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 2, status: 'Executing' })] });
+        const stale = store.commit({
+          steps: [makeStepRecord(executionId, 'New'), makeStepRecord(executionId, 'A', { version: 2, status: 'Failed' })],
+          execution: { id: executionId, patch: { status: 'Failed' } },
+        });
+        await expectCode(stale, ErrorCode.StoreConflict);
+        expect((await store.getStepExecution(executionId, 'A'))?.status).toBe('Executing');
+        expect(await store.getStepExecution(executionId, 'New')).toBeUndefined();
+        expect(await store.getExecution(executionId)).toMatchObject({ status: 'Executing', version: 1 });
+      });
+
+      it('rejects version 1 for an existing step and version > 1 for a missing one', async () => {
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'A')] }), ErrorCode.StoreConflict);
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'Missing', { version: 3 })] }), ErrorCode.StoreConflict);
+        expect(await store.getStepExecution(executionId, 'Missing')).toBeUndefined();
+      });
+
+      it('rejects a stale expectedVersion and rolls back the steps', async () => {
+        const stale = store.commit({
+          steps: [makeStepRecord(executionId, 'A')],
+          execution: { id: executionId, patch: { status: 'Stopping' }, expectedVersion: 7 },
+        });
+        await expectCode(stale, ErrorCode.StoreConflict);
+        expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
+        expect((await store.getExecution(executionId))?.status).toBe('Executing');
+      });
+
+      it('reports a patch of an unknown execution and rolls back the steps', async () => {
+        const missing = store.commit({ steps: [makeStepRecord(executionId, 'A')], execution: { id: 'nosuchexecut', patch: { status: 'Failed' } } });
+        await expectCode(missing, ErrorCode.ExecutionNotFound);
+        expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
+      });
+
+      it('accepts one step twice in a batch with consecutive versions, keeping the last', async () => {
+        await store.commit({
+          steps: [makeStepRecord(executionId, 'A'), makeStepRecord(executionId, 'A', { version: 2, status: 'Executing' })],
+        });
+        expect(await store.getStepExecution(executionId, 'A')).toMatchObject({ version: 2, status: 'Executing' });
+        await expectCode(
+          store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 3 }), makeStepRecord(executionId, 'A', { version: 5 })] }),
+          ErrorCode.StoreConflict,
+        );
+      });
+
+      it('writes batches larger than one statement', async () => {
+        const steps = Array.from({ length: 2_500 }, (_, i) => makeStepRecord(executionId, `S${i}`));
+        await store.commit({ steps });
+        await store.commit({ steps: steps.map((s) => ({ ...s, version: 2, status: 'Succeeded' as const })) });
+        const stored = await store.listStepExecutions(executionId);
+        expect(stored).toHaveLength(2_500);
+        expect(stored.every((s) => s.version === 2 && s.status === 'Succeeded')).toBe(true);
+      });
+
+      it('lets exactly one of two racing writers win', async () => {
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+        const attempts = ['Executing', 'Failed'].map((status) =>
+          store.commit({
+            steps: [makeStepRecord(executionId, 'A', { version: 2, status: status as 'Executing' | 'Failed' })],
+            execution: { id: executionId, patch: { updatedAt: 5 }, expectedVersion: 1 },
+          }),
+        );
+        const results = await Promise.allSettled(attempts);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect((rejected?.reason as OrchestratorError).code).toBe(ErrorCode.StoreConflict);
+        expect(await store.getExecution(executionId)).toMatchObject({ version: 2 });
+      });
+    });
+
+    describe('findCacheHit', () => {
+      it('finds the most recent successful run of the same pipeline, step and key', async () => {
+        const runs = [
+          { pipelineName: 'p', status: 'Succeeded', endTime: 100, cacheKey: 'k' },
+          { pipelineName: 'p', status: 'Succeeded', endTime: 300, cacheKey: 'k' },
+          { pipelineName: 'p', status: 'Failed', endTime: 400, cacheKey: 'k' },
+          { pipelineName: 'other', status: 'Succeeded', endTime: 500, cacheKey: 'k' },
+          { pipelineName: 'p', status: 'Succeeded', endTime: 600, cacheKey: 'other' },
+        ] as const;
+        const ids: string[] = [];
+        for (const run of runs) {
+          const execution = makeExecutionRecord({ pipelineName: run.pipelineName });
+          ids.push(execution.id);
+          await store.createExecution(execution);
+          await store.commit({
+            steps: [makeStepRecord(execution.id, 'Train', { status: run.status, endTime: run.endTime, cacheKey: run.cacheKey, properties: { n: run.endTime }, metadata: { m: 1 } })],
+          });
+        }
+        const hit = await store.findCacheHit({ pipelineName: 'p', stepName: 'Train', cacheKey: 'k', notBefore: 50 });
+        expect(hit).toMatchObject({ executionId: ids[1], stepName: 'Train', properties: { n: 300 }, metadata: { m: 1 }, endTime: 300 });
+        expect(hit?.executionArn).toMatch(new RegExp(`/execution/${ids[1]}$`));
+        expect(await store.findCacheHit({ pipelineName: 'p', stepName: 'Train', cacheKey: 'k', notBefore: 301 })).toBeUndefined();
+        expect(await store.findCacheHit({ pipelineName: 'p', stepName: 'Other', cacheKey: 'k', notBefore: 0 })).toBeUndefined();
+      });
+    });
+
+    describe('callback tokens', () => {
+      const token = {
+        tokenHash: 'h'.repeat(64),
+        executionId: 'abcdefabcdef',
+        stepName: 'Wait',
+        attempt: 1,
+        outputParameters: [{ OutputName: 'score', OutputType: 'Float' }],
+        createdAt: 10,
+      };
+
+      it('stores, redeems once and refuses a duplicate', async () => {
+        await store.putCallbackToken(token);
+        expect(await store.getCallbackToken(token.tokenHash)).toEqual(token);
+        await expectCode(store.putCallbackToken(token), ErrorCode.StoreConflict);
+        const redeemed = await store.redeemCallbackToken(token.tokenHash, { outcome: 'succeeded', at: 20, outputs: [{ Name: 'score', Value: '0.9' }] });
+        expect(redeemed).toEqual({ ...token, redeemedAt: 20, outcome: 'succeeded', outputs: [{ Name: 'score', Value: '0.9' }] });
+        expect(await store.redeemCallbackToken(token.tokenHash, { outcome: 'failed', at: 30, failureReason: 'late' })).toBeUndefined();
+        expect(await store.getCallbackToken(token.tokenHash)).toEqual(redeemed);
+        expect(await store.redeemCallbackToken('unknown', { outcome: 'failed', at: 1 })).toBeUndefined();
+      });
+
+      it('lets exactly one concurrent redemption win', async () => {
+        await store.putCallbackToken(token);
+        const results = await Promise.all(
+          ['a', 'b', 'c'].map((reason) => store.redeemCallbackToken(token.tokenHash, { outcome: 'failed', at: 5, failureReason: reason })),
+        );
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      });
+    });
+
+    describe('model registry', () => {
+      const create = (group: string, extra: Record<string, unknown> = {}) =>
+        store.createModelPackage({
+          request: { ModelPackageGroupName: group, InferenceSpecification: { Containers: [{ Image: 'img' }] }, ...(extra as object) },
+          createdBy: 'ci',
+          arnPrefix: TEST_ARN_PREFIX,
+          now: 1_000,
+          executionArn: `${TEST_ARN_PREFIX}:pipeline/p/execution/abc`,
+          stepName: 'Register',
+        });
+
+      it('creates groups once', async () => {
+        const g = await store.ensureModelPackageGroup({ name: 'Churn', description: 'd', arnPrefix: TEST_ARN_PREFIX, now: 5 });
+        expect(g).toEqual({
+          ModelPackageGroupName: 'Churn',
+          ModelPackageGroupArn: `${TEST_ARN_PREFIX}:model-package-group/churn`,
+          ModelPackageGroupDescription: 'd',
+          CreationTime: 5,
+          ModelPackageGroupStatus: 'Completed',
+        });
+        expect(await store.ensureModelPackageGroup({ name: 'Churn', arnPrefix: TEST_ARN_PREFIX, now: 9 })).toEqual(g);
+        expect(await store.getModelPackageGroup('Churn')).toEqual(g);
+        expect(await store.getModelPackageGroup('nope')).toBeUndefined();
+        await store.ensureModelPackageGroup({ name: 'Alpha', arnPrefix: TEST_ARN_PREFIX, now: 5 });
+        expect((await store.listModelPackageGroups()).map((x) => x.ModelPackageGroupName)).toEqual(['Alpha', 'Churn']);
+      });
+
+      it('creates versions 1, 2 … with the DescribeModelPackage shape', async () => {
+        const v1 = await create('Churn', {
+          ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: 's3://b/eval.json' } } },
+          CustomerMetadataProperties: { team: 'ml' },
+          MetadataProperties: { CommitId: 'abc' },
+          ClientToken: 'tok',
+        });
+        const v2 = await create('Churn', { ModelApprovalStatus: 'Approved' });
+        expect(v1.arn).toBe(`${TEST_ARN_PREFIX}:model-package/churn/1`);
+        expect(v2.arn).toBe(`${TEST_ARN_PREFIX}:model-package/churn/2`);
+        expect(v1).toMatchObject({ groupName: 'Churn', version: 1, approvalStatus: 'PendingManualApproval', stepName: 'Register', createdAt: 1_000 });
+        expect(v1.description).toMatchObject({
+          ModelPackageGroupName: 'Churn',
+          ModelPackageVersion: 1,
+          ModelPackageArn: v1.arn,
+          ModelPackageStatus: 'Completed',
+          ModelApprovalStatus: 'PendingManualApproval',
+          CreationTime: 1_000,
+          InferenceSpecification: { Containers: [{ Image: 'img' }] },
+          ModelMetrics: { ModelQuality: { Statistics: { S3Uri: 's3://b/eval.json' } } },
+          CustomerMetadataProperties: { team: 'ml' },
+          MetadataProperties: { CommitId: 'abc', GeneratedBy: `${TEST_ARN_PREFIX}:pipeline/p/execution/abc` },
+        });
+        expect(v1.description).not.toHaveProperty('ClientToken');
+        expect(v2.approvalStatus).toBe('Approved');
+        expect(await store.getModelPackage(v1.arn)).toEqual(v1);
+        expect(await store.getModelPackage('Churn/2')).toEqual(v2);
+        expect(await store.getModelPackage('Churn/3')).toBeUndefined();
+        expect((await store.listModelPackages({ groupName: 'Churn' })).map((p) => p.version)).toEqual([2, 1]);
+        expect((await store.listModelPackages({ groupName: 'Churn', status: 'Approved' })).map((p) => p.version)).toEqual([2]);
+        expect((await store.getModelPackageGroup('Churn'))?.ModelPackageGroupArn).toBe(`${TEST_ARN_PREFIX}:model-package-group/churn`);
+      });
+
+      it('hands out distinct versions to concurrent creates', async () => {
+        const created = await Promise.all(Array.from({ length: 6 }, () => create('Race')));
+        expect(created.map((p) => p.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      });
+
+      it('changes the approval status with an audit trail', async () => {
+        const v1 = await create('Churn');
+        const { record, change } = await store.updateApprovalStatus({ ref: 'Churn/1', status: 'Approved', by: 'alice', reason: 'looks good', now: 2_000 });
+        expect(record).toMatchObject({ approvalStatus: 'Approved', updatedAt: 2_000 });
+        expect(record.description).toMatchObject({ ModelApprovalStatus: 'Approved', ApprovalDescription: 'looks good', LastModifiedTime: 2_000 });
+        expect(change).toEqual({ modelPackageArn: v1.arn, from: 'PendingManualApproval', to: 'Approved', by: 'alice', reason: 'looks good', at: 2_000 });
+        expect(await store.getModelPackage(v1.arn)).toEqual(record);
+        await store.updateApprovalStatus({ ref: v1.arn, status: 'Rejected', by: 'bob', now: 3_000 });
+        const trail = await store.listApprovalChanges('Churn/1');
+        expect(trail.map((c) => [c.from, c.to, c.by])).toEqual([
+          [null, 'PendingManualApproval', 'ci'],
+          ['PendingManualApproval', 'Approved', 'alice'],
+          ['Approved', 'Rejected', 'bob'],
+        ]);
+        expect(await store.listApprovalChanges(v1.arn)).toEqual(trail);
+      });
+
+      it('compare-and-sets on expectedStatus and reports unknown packages', async () => {
+        await create('Churn');
+        await expectCode(
+          store.updateApprovalStatus({ ref: 'Churn/1', status: 'Approved', by: 'a', now: 1, expectedStatus: 'Rejected' }),
+          ErrorCode.StoreConflict,
+        );
+        expect((await store.getModelPackage('Churn/1'))?.approvalStatus).toBe('PendingManualApproval');
+        expect(await store.listApprovalChanges('Churn/1')).toHaveLength(1);
+        await expectCode(store.updateApprovalStatus({ ref: 'Churn/9', status: 'Approved', by: 'a', now: 1 }), ErrorCode.ModelPackageNotFound);
+        await expectCode(store.getModelPackage('not a ref'), ErrorCode.ModelPackageNotFound);
+      });
+    });
+
+    describe('lineage', () => {
+      const artifact = (arn: string, uri: string): LineageEntity => ({
+        arn,
+        kind: 'Artifact',
+        name: uri,
+        type: 'DataSet',
+        sourceUri: uri,
+        digest: { kind: 'SHA256', value: 'ab'.repeat(32) },
+        properties: { rows: 10 },
+        createdAt: 1,
+      });
+
+      it('de-duplicates artifacts by source URI and finds entities by ARN or URI', async () => {
+        const first = await store.putLineageEntity(artifact('arn:artifact/1', 's3://b/data.csv'));
+        expect(await store.putLineageEntity(artifact('arn:artifact/2', 's3://b/data.csv'))).toEqual(first);
+        expect(await store.getLineageEntity('arn:artifact/1')).toEqual(first);
+        expect(await store.getLineageEntity('s3://b/data.csv')).toEqual(first);
+        expect(await store.getLineageEntity('arn:artifact/2')).toBeUndefined();
+        const action: LineageEntity = { arn: 'arn:action/train', kind: 'Action', name: 'train', type: 'ModelTraining', createdAt: 2 };
+        expect(await store.putLineageEntity(action)).toEqual(action);
+        expect(await store.putLineageEntity({ ...action, name: 'again' })).toEqual(action);
+      });
+
+      it('adds associations idempotently and lists them by either end', async () => {
+        const a = { sourceArn: 'arn:artifact/1', destinationArn: 'arn:action/train', type: 'ContributedTo' as const, createdAt: 1 };
+        const b = { sourceArn: 'arn:action/train', destinationArn: 'arn:artifact/model', type: 'Produced' as const, createdAt: 2 };
+        await store.addAssociation(a);
+        await store.addAssociation(a);
+        await store.addAssociation(b);
+        expect(await store.listAssociations({ sourceArn: 'arn:artifact/1' })).toEqual([a]);
+        expect(await store.listAssociations({ destinationArn: 'arn:artifact/model' })).toEqual([b]);
+        expect(await store.listAssociations({ sourceArn: 'arn:action/train', destinationArn: 'arn:artifact/model' })).toEqual([b]);
+        expect(await store.listAssociations({})).toEqual([a, b]);
+      });
+    });
+  });
+}
