@@ -3,6 +3,7 @@ import {
   DefinitionError,
   serializePipelineDefinition,
   validatePipelineDefinition,
+  type CompiledPipeline,
   type DefinitionIssue,
   type PipelineDefinition,
 } from '@cairn/core';
@@ -41,6 +42,8 @@ export interface Pipeline {
   definition(): PipelineDefinition;
   /** The definition as the string SageMaker's `PipelineDefinition` field expects. */
   toJSON(): string;
+  /** The definition compiled into a DAG by `@cairn/core` (steps, edges, order). */
+  compile(): CompiledPipeline;
 }
 
 const PipelineNameSchema = z
@@ -154,10 +157,11 @@ export function pipeline(options: PipelineOptions): Pipeline {
       },
     ]);
   }
-  const definition = (): PipelineDefinition => validatePipelineDefinition(render(options)).definition;
+  const validate = () => validatePipelineDefinition(render(options));
   return {
     name: options.name,
-    definition,
-    toJSON: () => serializePipelineDefinition(definition()),
+    definition: () => validate().definition,
+    toJSON: () => serializePipelineDefinition(validate().definition),
+    compile: () => validate().compiled,
   };
 }
