@@ -9,7 +9,7 @@ import type { Step } from '../definition/steps.js';
 import { suggestFix } from '../internal/suggest.js';
 import { findCycles } from './cycles.js';
 import { checkParameters } from './parameters.js';
-import { checkPropertyPath } from './properties.js';
+import { checkPropertyPath, type PropertyPathProblem } from './properties.js';
 import { scanReferences, type ReferenceScan } from './references.js';
 import type { CompiledPipeline, CompiledStep, StepReference } from './types.js';
 
@@ -30,6 +30,16 @@ interface StepEntry {
   references: StepReference[];
 }
 
+/** What linking one step needs: the whole pipeline's index, the graph and the issue list. */
+interface LinkContext {
+  entries: ReadonlyMap<string, StepEntry>;
+  parameters: ReadonlyMap<string, Parameter>;
+  graph: DirectedGraph;
+  issues: DefinitionIssue[];
+  /** Property-path checks by `Type|path`: large pipelines repeat the same few paths. */
+  propertyProblems: Map<string, PropertyPathProblem | undefined>;
+}
+
 /** Step-level keys that never hold expressions (everything else beside `Arguments` may). */
 const STRUCTURAL_KEYS = new Set([
   'Name', 'Type', 'Arguments', 'DependsOn', 'DisplayName', 'Description', 'CacheConfig', 'RetryPolicies',
@@ -47,7 +57,8 @@ export function compilePipeline(definition: PipelineDefinition, options: Compile
   const entries = collectSteps(definition.Steps, issues, options.maxSteps ?? DEFINITION_LIMITS.maxSteps);
   const graph = new DirectedGraph({ allowSelfLoops: true });
   for (const entry of entries.values()) graph.addNode(entry.name, { type: entry.step.Type });
-  for (const entry of entries.values()) linkStep(entry, entries, parameters, graph, issues);
+  const context: LinkContext = { entries, parameters, graph, issues, propertyProblems: new Map() };
+  for (const entry of entries.values()) linkStep(entry, context);
   checkPipelineLevelReferences(definition, parameters, issues);
   issues.push(...findCycles(graph, (name) => entries.get(name)!.path));
   if (issues.length > 0) throw new DefinitionError(issues);
@@ -127,14 +138,9 @@ function duplicateStep(name: string, first: StepEntry, path: string, branch: Bra
 }
 
 /** Finds the step's references and dependencies, checks them, and adds its incoming edges. */
-function linkStep(
-  entry: StepEntry,
-  entries: ReadonlyMap<string, StepEntry>,
-  parameters: ReadonlyMap<string, Parameter>,
-  graph: DirectedGraph,
-  issues: DefinitionIssue[],
-): void {
+function linkStep(entry: StepEntry, context: LinkContext): void {
   const { step, path, name } = entry;
+  const { entries, parameters, graph, issues } = context;
   const scan: ReferenceScan = { references: entry.references, issues };
   if (step.Type === 'Condition') {
     // Branch steps are nodes of their own; only the conditions are this step's inputs.
@@ -161,7 +167,10 @@ function linkStep(
       if (!target) issues.push(unknownStep(name, ref.stepName, ref.path, entries, 'UNKNOWN_STEP_REFERENCE', 'references'));
       else if (target.step.Type === 'Fail') issues.push(failTarget(name, ref.stepName, ref.path, 'REFERENCE_TO_FAIL_STEP'));
       else {
-        const problem = ref.kind === 'step' ? checkStepProperty(target, ref.propertyPath, ref.path) : checkPropertyFile(target, ref.file, ref.path);
+        const problem =
+          ref.kind === 'step'
+            ? checkStepProperty(target, ref.propertyPath, ref.path, context.propertyProblems)
+            : checkPropertyFile(target, ref.file, ref.path);
         if (problem) issues.push(problem);
         graph.mergeEdge(ref.stepName, name);
       }
@@ -234,8 +243,15 @@ function failTarget(from: string, to: string, path: string, code: string): Defin
   };
 }
 
-function checkStepProperty(target: StepEntry, propertyPath: string, path: string): DefinitionIssue | undefined {
-  const problem = checkPropertyPath(target.step.Type, propertyPath);
+function checkStepProperty(
+  target: StepEntry,
+  propertyPath: string,
+  path: string,
+  cache: Map<string, PropertyPathProblem | undefined>,
+): DefinitionIssue | undefined {
+  const key = `${target.step.Type}|${propertyPath}`;
+  if (!cache.has(key)) cache.set(key, checkPropertyPath(target.step.Type, propertyPath));
+  const problem = cache.get(key);
   if (!problem) return undefined;
   return {
     code: 'UNKNOWN_PROPERTY',

@@ -1,5 +1,6 @@
 import type { DefinitionIssue } from '../errors.js';
-import { joinJsonPath } from '../definition/json-path.js';
+import { formatJsonPath, joinJsonPath } from '../definition/json-path.js';
+import { DEFINITION_LIMITS } from '../definition/limits.js';
 import { suggestFix } from '../internal/suggest.js';
 import type { StepReference } from './types.js';
 
@@ -19,8 +20,6 @@ const EXPERIMENT_FIELDS = ['ExperimentName', 'TrialName'];
 const STEP_GET = /^Steps\.([A-Za-z0-9\-_]{1,64})\.(.+)$/;
 const PROPERTY_FILE_GET = /^Steps\.([A-Za-z0-9\-_]{1,64})\.PropertyFiles\.([^.[\]]+)$/;
 
-type Frame = { value: unknown; path: string };
-
 /** What scanning one value for expressions found. */
 export interface ReferenceScan {
   references: StepReference[];
@@ -28,50 +27,69 @@ export interface ReferenceScan {
 }
 
 /**
- * Collects every `Get` and `Std:JsonGet` reference below `value` (iteratively: hostile nesting
- * cannot overflow the stack). Only the syntax of each reference is checked here; whether the
- * named step, parameter or property exists is the compiler's business.
+ * Collects every `Get` and `Std:JsonGet` reference below `value`, whose JSON path is `base`.
+ * Only the syntax of each reference is checked here; whether the named step, parameter or
+ * property exists is the compiler's business. The walk recurses but stops (with an issue) below
+ * `DEFINITION_LIMITS.maxJsonDepth`, so hostile nesting cannot overflow the stack.
  */
-export function scanReferences(value: unknown, path: string, scan: ReferenceScan): void {
-  const stack: Frame[] = [{ value, path }];
-  while (stack.length > 0) {
-    const { value: v, path: at } = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: `${at}[${i}]` });
-      continue;
+export function scanReferences(value: unknown, base: string, scan: ReferenceScan): void {
+  const keys: PropertyKey[] = [];
+  const pathHere = () => formatJsonPath(keys, base);
+  const visit = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') return true;
+    if (keys.length > DEFINITION_LIMITS.maxJsonDepth) {
+      scan.issues.push({
+        code: 'NESTING_TOO_DEEP',
+        path: pathHere(),
+        message: `JSON is nested more than ${DEFINITION_LIMITS.maxJsonDepth} levels deep here.`,
+        fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
+      });
+      return false;
     }
+    if (Array.isArray(v)) return v.every((item, i) => visitChild(item, i));
     const obj = v as Record<string, unknown>;
-    const keys = Object.keys(obj);
-    if (keys.length === 1 && typeof obj['Get'] === 'string') {
-      classifyGet(obj['Get'], joinJsonPath(at, 'Get'), scan);
-      continue;
+    const own = Object.keys(obj);
+    if (own.length === 1) {
+      if (typeof obj['Get'] === 'string') {
+        classifyGet(obj['Get'], joinJsonPath(pathHere(), 'Get'), scan);
+        return true;
+      }
+      const jsonGet = obj['Std:JsonGet'];
+      if (isRecord(jsonGet) && scanPropertyFile(jsonGet, `${joinJsonPath(pathHere(), 'Std:JsonGet')}.PropertyFile.Get`, scan)) return true;
     }
-    const jsonGet = keys.length === 1 ? obj['Std:JsonGet'] : undefined;
-    if (jsonGet !== null && typeof jsonGet === 'object' && !Array.isArray(jsonGet)) {
-      if (scanPropertyFile(jsonGet as Record<string, unknown>, joinJsonPath(at, 'Std:JsonGet'), scan)) continue;
-    }
-    for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: obj[keys[i]!], path: joinJsonPath(at, keys[i]!) });
-  }
+    return own.every((k) => visitChild(obj[k], k));
+  };
+  const visitChild = (v: unknown, key: PropertyKey): boolean => {
+    if (v === null || typeof v !== 'object') return true;
+    keys.push(key);
+    const ok = visit(v);
+    keys.pop();
+    return ok;
+  };
+  visit(value);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Handles the property-file form of `Std:JsonGet`; false when `jsonGet` is the S3-URI form. */
 function scanPropertyFile(jsonGet: Record<string, unknown>, path: string, scan: ReferenceScan): boolean {
-  const file = jsonGet['PropertyFile'] as { Get?: unknown } | undefined;
-  if (file === undefined || typeof file?.Get !== 'string') return false;
-  const getPath = joinJsonPath(joinJsonPath(path, 'PropertyFile'), 'Get');
-  const match = PROPERTY_FILE_GET.exec(file.Get);
+  const file = jsonGet['PropertyFile'];
+  if (!isRecord(file) || typeof file['Get'] !== 'string') return false;
+  const get = file['Get'];
+  const match = PROPERTY_FILE_GET.exec(get);
   if (!match) {
     scan.issues.push({
       code: 'MALFORMED_PROPERTY_FILE_REFERENCE',
-      path: getPath,
-      message: `"${file.Get}" does not name a property file.`,
+      path,
+      message: `"${get}" does not name a property file.`,
       fix: 'write {"Get": "Steps.<ProcessingStep>.PropertyFiles.<PropertyFileName>"}.',
     });
     return true;
   }
   const jsonPath = typeof jsonGet['Path'] === 'string' ? jsonGet['Path'] : '';
-  scan.references.push({ kind: 'propertyFile', stepName: match[1]!, file: match[2]!, jsonPath, path: getPath });
+  scan.references.push({ kind: 'propertyFile', stepName: match[1]!, file: match[2]!, jsonPath, path });
   return true;
 }
 

@@ -8,9 +8,10 @@ export function joinJsonPath(base: string, seg: PropertyKey): string {
   return `${base}['${s.replace(/'/g, "\\'")}']`;
 }
 
-/** Formats a path such as `['Steps', 2, 'Arguments', 'S3Uri']` as `Steps[2].Arguments.S3Uri`. */
-export function formatJsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
+/** Formats a path such as `['Steps', 2, 'Arguments', 'S3Uri']` as `Steps[2].Arguments.S3Uri` (appended to `base`). */
+export function formatJsonPath(path: readonly PropertyKey[], base = ''): string {
+  let out = base;
   for (const seg of path) out = joinJsonPath(out, seg);
   return out;
 }
+

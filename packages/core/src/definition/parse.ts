@@ -61,77 +61,92 @@ export function serializePipelineDefinition(definition: PipelineDefinition): str
   return JSON.stringify(definition);
 }
 
+/** Running state of the structural walk: counters and the keys from the root to the current value. */
+interface Walk {
+  limits: DefinitionLimits;
+  keys: PropertyKey[];
+  steps: number;
+  issue?: DefinitionIssue;
+}
+
 /**
- * Depth and size checks done iteratively before schema validation, so that hostile nesting
- * never reaches the recursive schemas (or a stack overflow).
+ * Depth and size checks before schema validation, so that hostile nesting never reaches the
+ * recursive schemas. The walk recurses, but never deeper than `maxJsonDepth` (it stops there),
+ * and builds a path only for the issue it reports.
  */
 function checkStructure(root: unknown, limits: DefinitionLimits): DefinitionIssue[] {
-  type Frame = { v: unknown; path: PropertyKey[]; depth: number; exprDepth: number; condDepth: number };
-  const stack: Frame[] = [{ v: root, path: [], depth: 0, exprDepth: 0, condDepth: 0 }];
-  const issues: DefinitionIssue[] = [];
-  let steps = 0;
-  while (stack.length > 0) {
-    const f = stack.pop()!;
-    if (f.depth > limits.maxJsonDepth) {
-      issues.push({
-        code: 'NESTING_TOO_DEEP',
-        path: formatJsonPath(f.path),
-        message: `JSON is nested more than ${limits.maxJsonDepth} levels deep here.`,
-        fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
-      });
-      return issues;
-    }
-    if (f.exprDepth > limits.maxExpressionDepth) {
-      issues.push({
-        code: 'EXPRESSION_TOO_DEEP',
-        path: formatJsonPath(f.path),
-        message: `Expressions are nested more than ${limits.maxExpressionDepth} deep here.`,
-        fix: 'flatten nested Std:Join expressions into one Std:Join with more Values.',
-      });
-      return issues;
-    }
-    if (f.condDepth > limits.maxConditionDepth) {
-      issues.push({
-        code: 'CONDITION_TOO_DEEP',
-        path: formatJsonPath(f.path),
-        message: `Condition steps are nested more than ${limits.maxConditionDepth} deep here.`,
-        fix: 'combine nested conditions with Or/Not inside one Condition step.',
-      });
-      return issues;
-    }
-    const v = f.v;
-    if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--)
-        stack.push({ v: v[i], path: [...f.path, i], depth: f.depth + 1, exprDepth: f.exprDepth, condDepth: f.condDepth });
-      continue;
-    }
-    const obj = v as Record<string, unknown>;
-    const keys = Object.keys(obj);
-    const isExpr = keys.length === 1 && (EXPRESSION_KEYS as readonly string[]).includes(keys[0]!);
-    const isStep = typeof obj['Type'] === 'string' && 'Arguments' in obj && typeof obj['Name'] === 'string';
-    if (isStep) {
-      steps++;
-      if (steps > limits.maxSteps) {
-        issues.push({
-          code: 'TOO_MANY_STEPS',
-          path: formatJsonPath(f.path),
-          message: `The definition has more than ${limits.maxSteps} steps.`,
-          fix: 'split the pipeline into several pipelines.',
-        });
-        return issues;
-      }
-    }
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i]!;
-      stack.push({
-        v: obj[k],
-        path: [...f.path, k],
-        depth: f.depth + 1,
-        exprDepth: f.exprDepth + (isExpr ? 1 : 0),
-        condDepth: f.condDepth + (isStep && obj['Type'] === 'Condition' && (k === 'Arguments') ? 1 : 0),
-      });
-    }
+  const walk: Walk = { limits, keys: [], steps: 0 };
+  visit(root, 0, 0, 0, walk);
+  return walk.issue ? [walk.issue] : [];
+}
+
+/** Visits one value; returns false once an issue was found (the walk then unwinds). */
+function visit(v: unknown, depth: number, exprDepth: number, condDepth: number, walk: Walk): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  const exceeded = exceededLimit(depth, exprDepth, condDepth, walk);
+  if (exceeded) {
+    walk.issue = exceeded;
+    return false;
   }
-  return issues;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!visitChild(v[i], i, depth + 1, exprDepth, condDepth, walk)) return false;
+    return true;
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const isExpr = keys.length === 1 && (EXPRESSION_KEYS as readonly string[]).includes(keys[0]!);
+  const isStep = typeof obj['Type'] === 'string' && 'Arguments' in obj && typeof obj['Name'] === 'string';
+  if (isStep && ++walk.steps > walk.limits.maxSteps) {
+    walk.issue = {
+      code: 'TOO_MANY_STEPS',
+      path: formatJsonPath(walk.keys),
+      message: `The definition has more than ${walk.limits.maxSteps} steps.`,
+      fix: 'split the pipeline into several pipelines.',
+    };
+    return false;
+  }
+  const isCondition = isStep && obj['Type'] === 'Condition';
+  for (const k of keys) {
+    const cond = isCondition && k === 'Arguments' ? 1 : 0;
+    if (!visitChild(obj[k], k, depth + 1, exprDepth + (isExpr ? 1 : 0), condDepth + cond, walk)) return false;
+  }
+  return true;
+}
+
+function visitChild(v: unknown, key: PropertyKey, depth: number, exprDepth: number, condDepth: number, walk: Walk): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  walk.keys.push(key);
+  const ok = visit(v, depth, exprDepth, condDepth, walk);
+  if (ok) walk.keys.pop();
+  return ok;
+}
+
+function exceededLimit(depth: number, exprDepth: number, condDepth: number, walk: Walk): DefinitionIssue | undefined {
+  const { limits } = walk;
+  const path = () => formatJsonPath(walk.keys);
+  if (depth > limits.maxJsonDepth) {
+    return {
+      code: 'NESTING_TOO_DEEP',
+      path: path(),
+      message: `JSON is nested more than ${limits.maxJsonDepth} levels deep here.`,
+      fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
+    };
+  }
+  if (exprDepth > limits.maxExpressionDepth) {
+    return {
+      code: 'EXPRESSION_TOO_DEEP',
+      path: path(),
+      message: `Expressions are nested more than ${limits.maxExpressionDepth} deep here.`,
+      fix: 'flatten nested Std:Join expressions into one Std:Join with more Values.',
+    };
+  }
+  if (condDepth > limits.maxConditionDepth) {
+    return {
+      code: 'CONDITION_TOO_DEEP',
+      path: path(),
+      message: `Condition steps are nested more than ${limits.maxConditionDepth} deep here.`,
+      fix: 'combine nested conditions with Or/Not inside one Condition step.',
+    };
+  }
+  return undefined;
 }

@@ -1,0 +1,50 @@
+/**
+ * Compile benchmark: parse + compile a generated 10,000-step definition (median of several
+ * runs after a warm-up). Run: `node --import tsx bench/compile/compile.bench.ts`.
+ */
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { compilePipeline, parsePipelineDefinition } from '@cairn/core';
+import { generateDefinition } from './generate.js';
+
+const STEPS = 10_000;
+const WARMUP = 3;
+const RUNS = 9;
+const GOAL_MS = 300;
+
+const text = JSON.stringify(generateDefinition(STEPS));
+// The generated text is larger than SageMaker's 1 MiB: lift that limit only, for the benchmark.
+const limits = { maxDefinitionChars: text.length };
+
+function once(): { parseMs: number; compileMs: number } {
+  const t0 = performance.now();
+  const definition = parsePipelineDefinition(text, { limits });
+  const t1 = performance.now();
+  const compiled = compilePipeline(definition);
+  const t2 = performance.now();
+  if (compiled.order.length !== STEPS) throw new Error(`expected ${STEPS} steps, got ${compiled.order.length}`);
+  return { parseMs: t1 - t0, compileMs: t2 - t1 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+for (let i = 0; i < WARMUP; i++) once();
+const runs = Array.from({ length: RUNS }, once);
+const totals = runs.map((r) => r.parseMs + r.compileMs);
+const result = {
+  bench: 'compile',
+  steps: STEPS,
+  definitionChars: text.length,
+  runs: RUNS,
+  parseMsMedian: Number(median(runs.map((r) => r.parseMs)).toFixed(1)),
+  compileMsMedian: Number(median(runs.map((r) => r.compileMs)).toFixed(1)),
+  totalMsMedian: Number(median(totals).toFixed(1)),
+  goalMs: GOAL_MS,
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+};
+console.log(JSON.stringify(result));
+console.log(
+  `parse+compile of ${STEPS} steps (${(text.length / 1_048_576).toFixed(1)} MiB): median ${result.totalMsMedian} ms ` +
+    `(parse ${result.parseMsMedian} ms, compile ${result.compileMsMedian} ms); goal < ${GOAL_MS} ms: ${result.totalMsMedian < GOAL_MS ? 'met' : 'NOT met'}`,
+);
