@@ -62,13 +62,18 @@ export class SqliteStore extends SqlStore {
     // Loaded on demand, so importing @cairn/core never loads the native module.
     const { default: Database } = await import('better-sqlite3');
     const sqlite = new Database(path);
-    sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<CairnDatabase>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
+    // Kysely runs SQLite migrations without a transaction or lock; one immediate transaction
+    // around them (on the same single connection) makes a second opener wait, then find them done.
+    sqlite.exec('begin immediate');
     try {
       await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+      sqlite.exec('commit');
     } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('rollback');
       await db.destroy();
       throw err;
     }
