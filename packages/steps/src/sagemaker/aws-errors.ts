@@ -78,7 +78,7 @@ const INTERNAL = /InternalServerError/i;
  * ClientError, …) fails the step with SageMaker's reason.
  */
 export function jobFailureError(job: FailedJob): OrchestratorError {
-  const message = `${job.label} "${job.name}" failed: ${job.failureReason}`;
+  const message = `${job.label} "${job.name}" failed: ${job.failureReason.replace(/\.?\s*$/, '.')}`;
   const details = { jobName: job.name, failureReason: job.failureReason, ...(job.arn ? { jobArn: job.arn } : {}) };
   if (CAPACITY.test(job.failureReason)) {
     return new OrchestratorError(ErrorCode.BackendCapacity, message, {

@@ -12,7 +12,7 @@ import {
   type StepExecutor,
   type StepRequest,
 } from '@cairn/core';
-import { FakeAwsServer, type FakeSageMakerOptions } from '../../../test-support/src/fake-aws/index.js';
+import { FakeAwsServer, type FakeSageMakerOptions } from '@cairn/test-support/fake-aws/index';
 import { S3ArtifactStore } from '../../src/artifacts/s3-artifact-store.js';
 
 /** Starts a fake AWS for the file's tests and points the SDK's environment at it. */
