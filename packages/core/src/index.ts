@@ -147,3 +147,27 @@ export { EXECUTION_VARIABLES } from './compile/references.js';
 export { zodIssuesToDefinitionIssues } from './definition/zod-issues.js';
 export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export { resolveValue, hasExpressions, type ResolveContext, type ExecutionVariables, type ResolvableStep } from './expressions/resolve.js';
+export { resolveParameters } from './expressions/parameters.js';
+export { evaluateConditions, type OperandResolver } from './expressions/conditions.js';
+export { renderJoinItem } from './expressions/render.js';
+export { StepScheduler, type SchedulerStep } from './scheduler/step-scheduler.js';
+export { decideRetry, type RetryDecision } from './scheduler/retry-policy.js';
+export { cacheKey, parseExpireAfter } from './scheduler/cache-key.js';
+export { Coordinator, STEP_FAILURE_REASON, type CoordinatorOptions, type StartPlan } from './engine/coordinator.js';
+export { EmbeddedRuntime, newExecutionId, type RuntimeOptions, type StartExecutionInput } from './engine/embedded-runtime.js';
+export { createExecutorRouter, imageOf, type ExecutorRoutes } from './engine/executor-router.js';
+export {
+  createCallbackExecutor,
+  sendCallbackSuccess,
+  sendCallbackFailure,
+  hashCallbackToken,
+  type CallbackMessage,
+  type CallbackExecutorOptions,
+} from './engine/callback-executor.js';
+export { InProcessDispatcher, type InProcessDispatcherOptions } from './engine/in-process-dispatcher.js';
+export { toDescribePipelineExecution, toPipelineExecutionStep } from './engine/api-shapes.js';
+export { jobNameFor } from './engine/job-name.js';
+export { deriveStepMetadata } from './engine/step-metadata.js';
+export { planSelectiveExecution, type SelectivePlan } from './engine/selective-execution.js';
+export type { StepWork, StepRef, StepDispatcher, ResultReporter, ExecutionObserver, RuntimeEvent } from './engine/types.js';

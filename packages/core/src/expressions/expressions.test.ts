@@ -6,7 +6,7 @@ import { OrchestratorError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { evaluateConditions } from './conditions.js';
 import { resolveParameters } from './parameters.js';
-import { parsePropertyPath } from './property-path.js';
+import { parsePath } from './property-path.js';
 import { hasExpressions, resolveValue, type ResolveContext } from './resolve.js';
 
 const files: Record<string, string> = {
@@ -111,14 +111,12 @@ describe('resolveValue', () => {
   });
 
   it('parses property paths and rejects bad ones', () => {
-    expect(parsePropertyPath("a.b[0]['k']")).toEqual([
-      { kind: 'key', key: 'a' },
-      { kind: 'key', key: 'b' },
-      { kind: 'index', index: 0 },
-      { kind: 'select', key: 'k' },
+    expect(parsePath("a.b[0]['k']")).toEqual([
+      { name: 'a', indexes: [] },
+      { name: 'b', indexes: [0, 'k'] },
     ]);
-    expect(() => parsePropertyPath('a..b')).toThrow(/not valid/);
-    expect(() => parsePropertyPath('a[')).toThrow(/not valid/);
+    expect(() => parsePath('a..b')).toThrow(/not valid/);
+    expect(() => parsePath('a[')).toThrow(/not valid/);
   });
 });
 

@@ -6,7 +6,8 @@ import type { ParameterValue } from '../definition/parameters.js';
 import type { Step } from '../definition/steps.js';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { parsePropertyPath, selectPath, type PathSegment } from './property-path.js';
+import type { PropertySegment } from '../compile/properties.js';
+import { parsePath, selectPath } from './property-path.js';
 import { renderJoinItem } from './render.js';
 
 /** Execution facts that `Get Execution.*` reads (reference §5.4). */
@@ -126,11 +127,11 @@ function executionVariable(name: string, ctx: ResolveContext, expr: string, at: 
   }
 }
 
-const pathCache = new Map<string, PathSegment[]>();
-function cachedPath(path: string): PathSegment[] {
+const pathCache = new Map<string, PropertySegment[]>();
+function cachedPath(path: string): PropertySegment[] {
   let segs = pathCache.get(path);
   if (!segs) {
-    segs = parsePropertyPath(path);
+    segs = parsePath(path);
     pathCache.set(path, segs);
   }
   return segs;

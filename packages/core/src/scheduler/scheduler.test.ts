@@ -63,7 +63,7 @@ describe('StepScheduler', () => {
 
   it('restores done, running and excluded steps', () => {
     const s = new StepScheduler(graph({ a: [], b: ['a'], c: ['b'], d: ['a'], e: ['d'] }));
-    s.restore([['a']], ['b'], ['e']);
+    s.restore([['a', undefined]], ['b'], ['e']);
     expect(s.takeReady()).toEqual(['d']);
     s.succeeded('d');
     s.succeeded('b');

@@ -62,7 +62,7 @@ export class StepScheduler {
    * succeeded (with a Condition's outcome), `running` ones are in flight, `excluded` ones never run.
    * Then every pending step without pending upstream becomes ready.
    */
-  restore(done: Iterable<[name: string, outcome?: boolean]>, running: Iterable<string> = [], excluded: Iterable<string> = []): void {
+  restore(done: Iterable<[name: string, outcome: boolean | undefined]>, running: Iterable<string> = [], excluded: Iterable<string> = []): void {
     for (const name of excluded) this.skip(this.at(name));
     for (const name of running) {
       this.state[this.at(name)] = RUNNING;

@@ -1,0 +1,596 @@
+import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts.js';
+import type { Clock } from '../clock.js';
+import type { CompiledPipeline, CompiledStep } from '../compile/types.js';
+import type { Step } from '../definition/steps.js';
+import { ErrorCode, OrchestratorError, toSerializedError, type SerializedError } from '../errors.js';
+import type { JobState, StepRequest } from '../executor.js';
+import { evaluateConditions } from '../expressions/conditions.js';
+import { hasExpressions, resolveValue, type ResolveContext } from '../expressions/resolve.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import { cacheKey, parseExpireAfter } from '../scheduler/cache-key.js';
+import { decideRetry } from '../scheduler/retry-policy.js';
+import {
+  isTerminalStepStatus,
+  nextExecutionStatus,
+  nextStepStatus,
+  type ExecutionEvent,
+  type StepEvent,
+} from '../scheduler/status.js';
+import { StepScheduler } from '../scheduler/step-scheduler.js';
+import type { ExecutionRecord, StepExecutionRecord } from '../store/execution-store.js';
+import type { CairnStore } from '../store/store.js';
+import { jobNameFor } from './job-name.js';
+import { deriveStepMetadata } from './step-metadata.js';
+import type { ExecutionObserver, RuntimeEvent, StepDispatcher, StepWork } from './types.js';
+
+/** The execution-level failure reason SageMaker reports when a step failed (reference §8.9). */
+export const STEP_FAILURE_REASON = 'Step failure: One or multiple steps failed';
+
+/** Step-level keys that are not resolved and sent as `StepRequest.stepFields`. */
+const NON_FIELD_KEYS = new Set(['Name', 'Type', 'Arguments', 'DependsOn', 'DisplayName', 'Description', 'CacheConfig', 'RetryPolicies', 'PropertyFiles']);
+
+/** Options of the coordinator. */
+export interface CoordinatorOptions {
+  store: CairnStore;
+  artifacts: ArtifactStore;
+  dispatcher: StepDispatcher;
+  logger: Logger;
+  clock: Clock;
+  observers?: readonly ExecutionObserver[];
+  /** Called for every committed status change. */
+  onEvent?: (event: RuntimeEvent) => void;
+}
+
+/** How a step of a new or retried execution starts out. */
+export interface StartPlan {
+  /** Records copied from another execution (selective execution), written before anything runs. */
+  reused?: StepExecutionRecord[];
+  /** Steps that never run. */
+  excluded?: readonly string[];
+}
+
+/** Per-step facts computed once per execution. */
+interface StepInfo {
+  compiled: CompiledStep;
+  /** Whether `Arguments` or step-level fields contain expressions (else they are used as is). */
+  dynamic: boolean;
+}
+
+/** The in-memory view of one execution the coordinator drives. */
+interface LiveExecution {
+  record: ExecutionRecord;
+  info: Map<string, StepInfo>;
+  scheduler: StepScheduler;
+  steps: Map<string, StepExecutionRecord>;
+  requests: Map<string, StepRequest>;
+  resolve: Omit<ResolveContext, 'current'>;
+  /** Write-ahead buffer: records and the execution patch of the next commit, and what to do after it. */
+  dirty: Map<string, StepExecutionRecord>;
+  patch: Partial<ExecutionRecord> | undefined;
+  after: (() => void)[];
+  flushQueued: boolean;
+  chain: Promise<void>;
+  /** Settles once `PipelineExperimentConfig` is resolved (steps may read it). */
+  experimentReady: Promise<void>;
+  timers: Map<string, NodeJS.Timeout>;
+  stopRequested: boolean;
+  failReason: string | undefined;
+  finished: boolean;
+  waiters: ((record: ExecutionRecord) => void)[];
+}
+
+/**
+ * Owns executions: keeps an in-memory view rebuilt from the store, decides with `StepScheduler`,
+ * moves every status through the one transition table and writes each decision to the store
+ * (batched per tick, write-ahead: dispatch happens only after the commit). Both runtimes use it;
+ * only the `StepDispatcher` differs.
+ *
+ * Step states (`scheduler/status.ts`): Starting → Executing → Succeeded | Failed, Starting →
+ * Starting on a retry (attempt + 1), Starting/Executing → Stopping → Stopped on stop; cache hits,
+ * Condition and Fail steps go Starting → Succeeded/Failed in one write. Execution: Executing →
+ * Succeeded | Failed (after running steps finish) | Stopping → Stopped; Failed/Stopped → Executing
+ * on retry.
+ */
+export class Coordinator {
+  private readonly live = new Map<string, LiveExecution>();
+
+  constructor(private readonly options: CoordinatorOptions) {}
+
+  /** Ids of the executions this coordinator drives. */
+  get executionIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Starts driving a freshly created execution (`record` is already stored). */
+  start(record: ExecutionRecord, compiled: CompiledPipeline, plan: StartPlan = {}): void {
+    const live = this.open(record, compiled);
+    const reused = new Map<string, boolean | undefined>();
+    for (const r of plan.reused ?? []) {
+      const copy: StepExecutionRecord = { ...r, executionId: record.id, version: 0, updatedAt: this.now(), selectiveSource: { sourceExecutionArn: sourceArn(record, r.executionId) } };
+      delete copy.cacheHit;
+      live.steps.set(r.stepName, copy);
+      this.markDirty(live, copy);
+      reused.set(r.stepName, outcomeOf(copy));
+    }
+    live.scheduler.restore(reused, [], plan.excluded ?? []);
+    this.pump(live);
+  }
+
+  /** Retries a Failed or Stopped execution in place: succeeded steps are kept, the rest run again. */
+  async retry(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    const records = await this.options.store.listStepExecutions(record.id);
+    const failStep = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed');
+    if (failStep || (record.status !== 'Failed' && record.status !== 'Stopped')) {
+      throw new OrchestratorError(
+        ErrorCode.ExecutionNotRetryable,
+        failStep ? `Execution ${record.id} ended at Fail step "${failStep.stepName}" and cannot be retried.` : `Execution ${record.id} is ${record.status}; only Failed or Stopped executions can be retried.`,
+        { fix: failStep ? 'start a new execution instead.' : 'wait until it ends, or start a new execution.' },
+      );
+    }
+    const status = nextExecutionStatus(record.status, 'retry');
+    const live = this.open({ ...record, status }, compiled, records);
+    const patch: Partial<ExecutionRecord> = { status, updatedAt: this.now() };
+    Object.assign(patch, { failureReason: undefined, endedAt: undefined });
+    this.patchExecution(live, patch);
+    live.scheduler.restore(succeededSteps(records));
+    this.pump(live);
+  }
+
+  /**
+   * Resumes an active execution after a restart: succeeded steps stand, in-flight attempts are
+   * re-dispatched with their stored handle (or start a new attempt when they have none), retries
+   * wait out their remaining backoff, and a pending stop is carried out.
+   */
+  async resume(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    const records = await this.options.store.listStepExecutions(record.id);
+    const live = this.open(record, compiled, records);
+    const inFlight = records.filter((r) => !isTerminalStepStatus(r.status));
+    live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName));
+    if (records.some((r) => r.status === 'Failed' || r.status === 'Stopped')) live.scheduler.halt();
+    live.failReason = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed')?.failureReason;
+    for (const r of inFlight) this.redispatch(live, r);
+    if (record.status === 'Stopping') {
+      live.stopRequested = true;
+      this.stopRunning(live);
+    }
+    this.pump(live);
+  }
+
+  /** Resolves with the terminal record of an execution this coordinator drives. */
+  waitFor(executionId: string): Promise<ExecutionRecord> | undefined {
+    const live = this.live.get(executionId);
+    if (!live) return undefined;
+    return new Promise((resolve) => live.waiters.push(resolve));
+  }
+
+  /** Stops an execution: running steps are stopped, the execution ends Stopped. No-op when not driven here. */
+  requestStop(executionId: string): boolean {
+    const live = this.live.get(executionId);
+    if (!live || live.finished) return false;
+    if (live.record.status === 'Executing') this.patchExecution(live, { status: nextExecutionStatus(live.record.status, 'stop') });
+    live.stopRequested = true;
+    live.scheduler.halt();
+    this.stopRunning(live);
+    this.checkSettled(live);
+    return true;
+  }
+
+  /**
+   * Takes a result for a dispatched attempt. Returns `false` (and changes nothing) for an unknown
+   * execution or step, a stale attempt or a step already in a terminal status, so duplicates are
+   * harmless; otherwise resolves `true` once the consequence is committed.
+   */
+  reportResult(executionId: string, stepName: string, attempt: number, state: JobState): Promise<boolean> {
+    const live = this.live.get(executionId);
+    const rec = live?.steps.get(stepName);
+    if (!live || !rec || rec.attempt !== attempt || isTerminalStepStatus(rec.status) || live.timers.has(stepName)) return Promise.resolve(false);
+    switch (state.state) {
+      case 'running':
+        if (rec.status === 'Starting') this.transition(live, rec, 'started', {});
+        if (state.handle) Object.assign(rec, { handle: state.handle });
+        this.markDirty(live, rec);
+        break;
+      case 'succeeded':
+        this.succeed(live, rec, state.properties, state.metadata ?? deriveStepMetadata(rec.stepType, state.properties));
+        break;
+      case 'failed':
+        this.attemptFailed(live, rec, state.error, state.metadata);
+        break;
+      case 'stopped':
+        this.finishStep(live, rec, 'stopped', {});
+        live.scheduler.stopped(stepName);
+        break;
+    }
+    this.pump(live);
+    return this.afterCommit(live).then(() => true);
+  }
+
+  /** Stops driving every execution (timers cleared); their state stays in the store for `resume`. */
+  close(): void {
+    for (const live of this.live.values()) for (const t of live.timers.values()) clearTimeout(t);
+    this.live.clear();
+  }
+
+  // ---- set-up -------------------------------------------------------------------------------
+
+  private open(record: ExecutionRecord, compiled: CompiledPipeline, records: StepExecutionRecord[] = []): LiveExecution {
+    const info = new Map<string, StepInfo>();
+    for (const name of compiled.order) {
+      const cs = compiled.steps.get(name)!;
+      info.set(name, { compiled: cs, dynamic: hasExpressions(cs.step.Arguments) || hasExpressions(stepFieldsOf(cs.step)) });
+    }
+    const steps = new Map(records.map((r) => [r.stepName, r]));
+    const definition = compiled.definition;
+    const live: LiveExecution = {
+      record,
+      info,
+      scheduler: new StepScheduler(compiled.order.map((n) => compiled.steps.get(n)!), record.maxParallelExecutionSteps),
+      steps,
+      requests: new Map(),
+      resolve: {
+        parameters: record.parameters,
+        execution: { executionId: record.id, executionArn: record.arn, pipelineName: record.pipelineName, pipelineArn: record.pipelineArn, startTime: record.createdAt },
+        experiment: undefined,
+        step: (name) => {
+          const cs = compiled.steps.get(name);
+          const r = steps.get(name);
+          return cs && { step: cs.step, properties: r?.status === 'Succeeded' ? r.properties : undefined };
+        },
+        artifacts: this.options.artifacts,
+        clock: this.options.clock,
+      },
+      dirty: new Map(),
+      patch: undefined,
+      after: [],
+      flushQueued: false,
+      chain: Promise.resolve(),
+      experimentReady: Promise.resolve(),
+      timers: new Map(),
+      stopRequested: record.status === 'Stopping',
+      failReason: undefined,
+      finished: false,
+      waiters: [],
+    };
+    if (definition.PipelineExperimentConfig !== null) {
+      live.resolve.experiment = { ExperimentName: record.pipelineName, TrialName: record.id };
+      const config = definition.PipelineExperimentConfig;
+      if (config) {
+        // Experiment names may be expressions over parameters and execution variables.
+        live.experimentReady = resolveValue(config, { ...live.resolve }).then(
+          (v) => void Object.assign(live.resolve.experiment!, v),
+          (err: unknown) => this.options.logger.warn({ err, executionId: record.id }, 'PipelineExperimentConfig could not be resolved'),
+        );
+      }
+    }
+    this.live.set(record.id, live);
+    return live;
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  private pump(live: LiveExecution): void {
+    if (live.finished) return;
+    for (const name of live.scheduler.takeReady()) void this.launch(live, name);
+    this.checkSettled(live);
+  }
+
+  /** Prepares and starts one attempt of a step: resolve → Condition/Fail/cache → dispatch. */
+  private async launch(live: LiveExecution, name: string): Promise<void> {
+    const { compiled, dynamic } = live.info.get(name)!;
+    const step = compiled.step;
+    const previous = live.steps.get(name);
+    const attempt = previous ? (isTerminalStepStatus(previous.status) ? previous.attempt + 1 : previous.attempt) : 1;
+    const jobName = jobNameFor(live.record.id, name, attempt, step.Type);
+    const ctx: ResolveContext = { ...live.resolve, current: { stepType: step.Type, jobName } };
+    let outcome: Prepared;
+    try {
+      await live.experimentReady;
+      outcome = await this.prepare(live, step, ctx, dynamic, jobName);
+    } catch (err) {
+      outcome = { kind: 'failed', error: toSerializedError(err) };
+    }
+    if (live.finished) return;
+    if (live.scheduler.isHalted && !previous?.notBefore) {
+      live.scheduler.release(name);
+      this.checkSettled(live);
+      return;
+    }
+    const rec = this.startRecord(live, name, step, attempt, previous);
+    this.apply(live, rec, outcome);
+    this.pump(live);
+  }
+
+  private async prepare(live: LiveExecution, step: Step, ctx: ResolveContext, dynamic: boolean, jobName: string): Promise<Prepared> {
+    if (step.Type === 'Condition') {
+      const outcome = await evaluateConditions(step.Arguments.Conditions, (operand, path) => resolveValue(operand, ctx, path));
+      return { kind: 'condition', outcome };
+    }
+    if (step.Type === 'Fail') {
+      const message = step.Arguments.ErrorMessage === undefined ? '' : await resolveValue(step.Arguments.ErrorMessage, ctx, 'Arguments.ErrorMessage');
+      return { kind: 'fail', message: typeof message === 'string' ? message : JSON.stringify(message) };
+    }
+    const rawFields = stepFieldsOf(step);
+    const args = (dynamic ? await resolveValue(step.Arguments, ctx, 'Arguments') : step.Arguments) as JsonObject;
+    const fields = (dynamic ? await resolveValue(rawFields, ctx) : rawFields) as JsonObject;
+    const request: StepRequest = { step, arguments: args, jobName, ...(Object.keys(fields).length > 0 ? { stepFields: fields } : {}) };
+    const cache = 'CacheConfig' in step ? step.CacheConfig : undefined;
+    if (!cache?.Enabled) return { kind: 'dispatch', request };
+    const key = cacheKey(step.Type, args, fields);
+    const expireMs = cache.ExpireAfter === undefined ? undefined : parseExpireAfter(cache.ExpireAfter);
+    if (cache.ExpireAfter !== undefined && expireMs === undefined) {
+      this.options.logger.warn({ step: step.Name, expireAfter: cache.ExpireAfter }, 'CacheConfig.ExpireAfter is not an ISO-8601 duration; caching skipped');
+      return { kind: 'dispatch', request, cacheKey: key };
+    }
+    const notBefore = expireMs === undefined ? 0 : this.now() - expireMs;
+    const hit = await this.options.store.findCacheHit({ pipelineName: live.record.pipelineName, stepName: step.Name, cacheKey: key, notBefore });
+    if (!hit || hit.executionId === live.record.id) return { kind: 'dispatch', request, cacheKey: key };
+    const reason = `Cache key ${key.slice(0, 12)}… matched the run of execution ${hit.executionId} that ended ${new Date(hit.endTime).toISOString()}${cache.ExpireAfter ? `, within ExpireAfter ${cache.ExpireAfter}` : ''}.`;
+    return { kind: 'cached', request, cacheKey: key, hit: { ...hit, reason } };
+  }
+
+  /** The record of a new attempt: a fresh Starting record, or the one waiting for its retry. */
+  private startRecord(live: LiveExecution, name: string, step: Step, attempt: number, previous: StepExecutionRecord | undefined): StepExecutionRecord {
+    const now = this.now();
+    if (previous && !isTerminalStepStatus(previous.status)) {
+      delete previous.notBefore;
+      return previous;
+    }
+    const rec: StepExecutionRecord = {
+      executionId: live.record.id,
+      stepName: name,
+      stepType: step.Type,
+      status: 'Starting',
+      attempt,
+      startTime: now,
+      updatedAt: now,
+      version: previous?.version ?? 0,
+      ...(step.DisplayName ? { displayName: step.DisplayName } : {}),
+      ...(step.Description ? { description: step.Description } : {}),
+    };
+    live.steps.set(name, rec);
+    return rec;
+  }
+
+  private apply(live: LiveExecution, rec: StepExecutionRecord, p: Prepared): void {
+    switch (p.kind) {
+      case 'condition': {
+        const outcome = p.outcome ? 'True' : 'False';
+        this.finishStep(live, rec, 'succeeded', { properties: { Outcome: p.outcome }, metadata: { Condition: { Outcome: outcome } } });
+        live.scheduler.succeeded(rec.stepName, p.outcome);
+        return;
+      }
+      case 'fail':
+        live.failReason = p.message;
+        this.finishStep(live, rec, 'failed', { failureReason: p.message, metadata: { Fail: { ErrorMessage: p.message } } });
+        live.scheduler.failed(rec.stepName);
+        return;
+      case 'failed':
+        this.finishStep(live, rec, 'failed', { failureReason: p.error.message, error: p.error });
+        live.scheduler.failed(rec.stepName);
+        return;
+      case 'cached': {
+        const { hit } = p;
+        const metadata = { ...(hit.metadata ?? deriveStepMetadata(rec.stepType, hit.properties)), CacheHit: { SourcePipelineExecutionArn: hit.executionArn, Reason: hit.reason } };
+        this.finishStep(live, rec, 'succeeded', {
+          resolvedArguments: p.request.arguments,
+          cacheKey: p.cacheKey,
+          cacheHit: { sourceExecutionArn: hit.executionArn, sourceExecutionId: hit.executionId, reason: hit.reason },
+          properties: hit.properties,
+          metadata,
+        });
+        live.scheduler.succeeded(rec.stepName);
+        return;
+      }
+      case 'dispatch': {
+        live.requests.set(rec.stepName, p.request);
+        Object.assign(rec, { resolvedArguments: p.request.arguments, updatedAt: this.now() }, p.cacheKey ? { cacheKey: p.cacheKey } : {});
+        delete rec.handle;
+        this.markDirty(live, rec);
+        const work = this.workFor(live, rec, p.request);
+        live.after.push(() => this.options.dispatcher.dispatch(work));
+      }
+    }
+  }
+
+  private workFor(live: LiveExecution, rec: StepExecutionRecord, request: StepRequest): StepWork {
+    const { id, arn, pipelineName } = live.record;
+    return { executionId: id, executionArn: arn, pipelineName, stepName: rec.stepName, stepType: rec.stepType, attempt: rec.attempt, request, ...(rec.handle ? { handle: rec.handle } : {}) };
+  }
+
+  /** After a restart: resume an in-flight attempt by its handle, or start a new one. */
+  private redispatch(live: LiveExecution, rec: StepExecutionRecord): void {
+    if (rec.status === 'Starting' && rec.notBefore !== undefined) {
+      this.scheduleRetry(live, rec.stepName, Math.max(0, rec.notBefore - this.now()));
+      return;
+    }
+    if (rec.handle && rec.resolvedArguments) {
+      const step = live.info.get(rec.stepName)!.compiled.step;
+      const fields = stepFieldsOf(step);
+      const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };
+      live.requests.set(rec.stepName, request);
+      live.after.push(() => this.options.dispatcher.dispatch(this.workFor(live, rec, request)));
+      this.queueFlush(live);
+      return;
+    }
+    if (rec.status === 'Stopping') {
+      this.finishStep(live, rec, 'stopped', {});
+      live.scheduler.stopped(rec.stepName);
+      return;
+    }
+    // Never started for sure (no handle): a new attempt, as after a retryable error.
+    this.transition(live, rec, 'retry', { attempt: rec.attempt + 1, notBefore: this.now() });
+    this.scheduleRetry(live, rec.stepName, 0);
+  }
+
+  private attemptFailed(live: LiveExecution, rec: StepExecutionRecord, error: SerializedError, metadata: JsonObject | undefined): void {
+    const step = live.info.get(rec.stepName)!.compiled.step;
+    const now = this.now();
+    const decision = live.stopRequested || rec.status === 'Stopping' ? { retry: false as const } : decideRetry('RetryPolicies' in step ? step.RetryPolicies : undefined, error, rec.attempt, rec.startTime ?? now, now);
+    if (decision.retry) {
+      this.options.logger.info({ executionId: rec.executionId, step: rec.stepName, attempt: rec.attempt, delayMs: decision.delayMs, err: error }, 'step attempt failed; retrying');
+      this.transition(live, rec, 'retry', { attempt: rec.attempt + 1, notBefore: now + decision.delayMs, error, failureReason: error.message });
+      this.scheduleRetry(live, rec.stepName, decision.delayMs);
+      return;
+    }
+    this.finishStep(live, rec, 'failed', { failureReason: error.message, error, ...(metadata ? { metadata } : {}) });
+    live.scheduler.failed(rec.stepName);
+  }
+
+  private scheduleRetry(live: LiveExecution, name: string, delayMs: number): void {
+    live.timers.set(
+      name,
+      setTimeout(() => {
+        live.timers.delete(name);
+        void this.launch(live, name);
+      }, delayMs),
+    );
+  }
+
+  private succeed(live: LiveExecution, rec: StepExecutionRecord, properties: JsonObject, metadata: JsonObject | undefined): void {
+    this.finishStep(live, rec, 'succeeded', { properties, ...(metadata ? { metadata } : {}) });
+    live.scheduler.succeeded(rec.stepName, outcomeOf(rec));
+  }
+
+  private stopRunning(live: LiveExecution): void {
+    for (const rec of live.steps.values()) {
+      if (rec.status !== 'Starting' && rec.status !== 'Executing') continue;
+      const timer = live.timers.get(rec.stepName);
+      if (timer) {
+        clearTimeout(timer);
+        live.timers.delete(rec.stepName);
+        this.finishStep(live, rec, 'stopped', {});
+        live.scheduler.stopped(rec.stepName);
+        continue;
+      }
+      this.transition(live, rec, 'stop', {});
+      const ref = { executionId: rec.executionId, stepName: rec.stepName, attempt: rec.attempt, ...(rec.handle ? { handle: rec.handle } : {}) };
+      live.after.push(() => this.options.dispatcher.stop(ref));
+    }
+  }
+
+  private checkSettled(live: LiveExecution): void {
+    if (live.finished || !live.scheduler.settled) return;
+    live.finished = true;
+    const event: ExecutionEvent = live.stopRequested ? 'stopped' : live.scheduler.isHalted ? 'failed' : 'succeeded';
+    const status = nextExecutionStatus(live.record.status, event);
+    const now = this.now();
+    const patch: Partial<ExecutionRecord> = { status, endedAt: now, updatedAt: now };
+    if (event === 'failed') patch.failureReason = live.failReason ?? STEP_FAILURE_REASON;
+    this.patchExecution(live, patch);
+    live.after.push(() => {
+      this.live.delete(live.record.id);
+      for (const w of live.waiters) w(live.record);
+      this.notify(live, (o) => o.onExecutionFinished?.(live.record));
+    });
+  }
+
+
+  // ---- records and the write-ahead buffer ----------------------------------------------------
+
+  private transition(live: LiveExecution, rec: StepExecutionRecord, event: StepEvent, patch: Partial<StepExecutionRecord>): void {
+    Object.assign(rec, patch, { status: nextStepStatus(rec.status, event), updatedAt: this.now() });
+    this.markDirty(live, rec);
+  }
+
+  private finishStep(live: LiveExecution, rec: StepExecutionRecord, event: 'succeeded' | 'failed' | 'stopped', patch: Partial<StepExecutionRecord>): void {
+    this.transition(live, rec, event, { ...patch, endTime: this.now() });
+    const request = live.requests.get(rec.stepName);
+    live.requests.delete(rec.stepName);
+    live.after.push(() => this.notify(live, (o) => o.onStepFinished?.(live.record, rec, request)));
+  }
+
+  private patchExecution(live: LiveExecution, patch: Partial<ExecutionRecord>): void {
+    Object.assign(live.record, patch);
+    live.patch = { ...live.patch, ...patch };
+    this.queueFlush(live);
+  }
+
+  private markDirty(live: LiveExecution, rec: StepExecutionRecord): void {
+    live.dirty.set(rec.stepName, rec);
+    this.queueFlush(live);
+  }
+
+  /** Coalesces everything decided in this tick into one `store.commit`, then acts on it. */
+  private queueFlush(live: LiveExecution): void {
+    if (live.flushQueued) return;
+    live.flushQueued = true;
+    live.chain = live.chain.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.flush(live));
+  }
+
+  private afterCommit(live: LiveExecution): Promise<void> {
+    return new Promise((resolve) => live.after.push(resolve));
+  }
+
+  private async flush(live: LiveExecution): Promise<void> {
+    live.flushQueued = false;
+    const steps = [...live.dirty.values()].map((r) => ({ ...r, version: r.version + 1 }));
+    const patch = live.patch;
+    const after = live.after;
+    live.dirty.clear();
+    live.patch = undefined;
+    live.after = [];
+    try {
+      if (steps.length > 0 || patch) await this.options.store.commit({ steps, ...(patch ? { execution: { id: live.record.id, patch } } : {}) });
+    } catch (err) {
+      this.options.logger.error({ err, executionId: live.record.id }, 'could not write execution state; the execution is no longer driven by this process (resume it)');
+      this.abandon(live);
+      return;
+    }
+    for (const s of steps) live.steps.get(s.stepName)!.version = s.version;
+    if (patch) live.record.version++;
+    const emit = this.options.onEvent;
+    if (emit) {
+      for (const s of steps) emit({ type: 'step', executionId: live.record.id, step: s });
+      if (patch?.status) emit({ type: 'execution', execution: { ...live.record } });
+    }
+    for (const a of after) a();
+  }
+
+  private abandon(live: LiveExecution): void {
+    for (const t of live.timers.values()) clearTimeout(t);
+    live.finished = true;
+    this.live.delete(live.record.id);
+  }
+
+  private notify(live: LiveExecution, call: (o: ExecutionObserver) => void | Promise<void> | undefined): void {
+    for (const o of this.options.observers ?? []) {
+      Promise.resolve()
+        .then(() => call(o))
+        .catch((err: unknown) => this.options.logger.error({ err, executionId: live.record.id }, 'an execution observer failed; the execution is not affected'));
+    }
+  }
+
+  private now(): number {
+    return this.options.clock.now();
+  }
+}
+
+/** What preparing an attempt decided. */
+type Prepared =
+  | { kind: 'dispatch'; request: StepRequest; cacheKey?: string }
+  | { kind: 'cached'; request: StepRequest; cacheKey: string; hit: { executionId: string; executionArn: string; properties: JsonObject; metadata?: JsonObject; endTime: number; reason: string } }
+  | { kind: 'condition'; outcome: boolean }
+  | { kind: 'fail'; message: string }
+  | { kind: 'failed'; error: SerializedError };
+
+/** Step-level values beside `Arguments` (FunctionArn, SqsQueueUrl, OutputParameters, check flags …). */
+function stepFieldsOf(step: Step): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(step)) if (!NON_FIELD_KEYS.has(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+function outcomeOf(rec: StepExecutionRecord): boolean | undefined {
+  const o: JsonValue | undefined = rec.stepType === 'Condition' ? rec.properties?.['Outcome'] : undefined;
+  return typeof o === 'boolean' ? o : undefined;
+}
+
+function succeededSteps(records: readonly StepExecutionRecord[]): [string, boolean | undefined][] {
+  return records.filter((r) => r.status === 'Succeeded').map((r) => [r.stepName, outcomeOf(r)]);
+}
+
+/** The ARN of another execution of the same pipeline. */
+function sourceArn(record: ExecutionRecord, sourceId: string): string {
+  return `${record.pipelineArn}/execution/${sourceId}`;
+}

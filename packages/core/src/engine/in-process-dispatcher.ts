@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts.js';
+import type { Clock } from '../clock.js';
+import { ErrorCode, toSerializedError } from '../errors.js';
+import type { ExecutionContext, ExecutionHandle, ExecutorRouter, JobState, StepExecutor } from '../executor.js';
+import type { ModelRegistryStore } from '../store/registry-store.js';
+import type { ResultReporter, StepDispatcher, StepRef, StepWork } from './types.js';
+
+/** Options of the in-process dispatcher. */
+export interface InProcessDispatcherOptions {
+  router: ExecutorRouter;
+  report: ResultReporter;
+  artifacts: ArtifactStore;
+  registry: ModelRegistryStore;
+  logger: Logger;
+  clock: Clock;
+  /** Longest wait between polls of executors without `wait`, in milliseconds (polls back off up to it). */
+  pollIntervalMs: number;
+}
+
+interface Running {
+  controller: AbortController;
+  executor: StepExecutor;
+  ctx: ExecutionContext;
+  handle?: ExecutionHandle;
+  stopRequested: boolean;
+}
+
+/** Runs steps in this process: `executor.start`, then `wait` (or `poll` with backoff), reporting each state. */
+export class InProcessDispatcher implements StepDispatcher {
+  private readonly running = new Map<string, Running>();
+  private closed = false;
+
+  constructor(private readonly options: InProcessDispatcherOptions) {}
+
+  dispatch(work: StepWork): void {
+    void this.run(work);
+  }
+
+  stop(ref: StepRef): void {
+    const entry = this.running.get(keyOf(ref));
+    if (!entry) return;
+    entry.stopRequested = true;
+    entry.controller.abort();
+    if (entry.handle) void this.stopJob(entry, entry.handle);
+  }
+
+  /** Aborts every attempt in flight and ignores their results (shutdown; `resume` picks them up). */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.running.values()) entry.controller.abort();
+  }
+
+  private async run(work: StepWork): Promise<void> {
+    const { executionId, stepName, attempt } = work;
+    const report = (state: JobState) => (this.closed ? Promise.resolve(false) : this.options.report(executionId, stepName, attempt, state));
+    const executor = this.options.router.executorFor(work.request.step);
+    if (!executor) {
+      await report({ state: 'failed', error: { code: ErrorCode.ExecutorMissing, message: `No executor runs ${work.stepType} step "${stepName}". To fix: register an executor for type '${work.stepType}'.`, retryable: false } });
+      return;
+    }
+    const controller = new AbortController();
+    const o = this.options;
+    const ctx: ExecutionContext = {
+      executionId,
+      executionArn: work.executionArn,
+      pipelineName: work.pipelineName,
+      stepName,
+      stepType: work.stepType,
+      attempt,
+      signal: controller.signal,
+      logger: o.logger.child({ executionId, step: stepName, attempt }),
+      clock: o.clock,
+      artifacts: o.artifacts,
+      registry: o.registry,
+    };
+    const entry: Running = { controller, executor, ctx, stopRequested: false, ...(work.handle ? { handle: work.handle } : {}) };
+    const key = keyOf(work);
+    this.running.set(key, entry);
+    try {
+      let handle = work.handle;
+      if (!handle) {
+        handle = await executor.start(work.request, ctx);
+        entry.handle = handle;
+        void report({ state: 'running', handle });
+        if (entry.stopRequested) await this.stopJob(entry, handle);
+      }
+      const state = executor.wait ? await executor.wait(handle, ctx) : await this.pollUntilDone(executor, handle, ctx);
+      await report(state);
+    } catch (err) {
+      await report(entry.stopRequested ? { state: 'stopped' } : { state: 'failed', error: toSerializedError(err) });
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  private async stopJob(entry: Running, handle: ExecutionHandle): Promise<void> {
+    try {
+      await entry.executor.stop(handle, entry.ctx);
+    } catch (err) {
+      entry.ctx.logger.warn({ err }, 'executor could not stop the step');
+    }
+  }
+
+  private async pollUntilDone(executor: StepExecutor, handle: ExecutionHandle, ctx: ExecutionContext): Promise<JobState> {
+    let delay = Math.min(20, this.options.pollIntervalMs);
+    for (;;) {
+      const state = await executor.poll(handle, ctx);
+      if (state.state !== 'running') return state;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, this.options.pollIntervalMs);
+    }
+  }
+}
+
+function keyOf(ref: { executionId: string; stepName: string; attempt: number }): string {
+  return `${ref.executionId}/${ref.stepName}/${ref.attempt}`;
+}
