@@ -78,8 +78,8 @@ function decodeValue(d: Dimension, u: number): string {
 function scale(d: { min: number; max: number; scaling: string }, u: number): number {
   if (d.min === d.max) return d.min;
   if (d.scaling === 'Logarithmic') return Math.exp(Math.log(d.min) + u * (Math.log(d.max) - Math.log(d.min)));
-  // Reverse log: dense near max (for values close to 1, e.g. momentum).
-  if (d.scaling === 'ReverseLogarithmic') return d.max + d.min - Math.exp(Math.log(d.min) + (1 - u) * (Math.log(d.max) - Math.log(d.min)));
+  // Reverse log (ranges inside [0, 1)): log scale on 1 - value, so values crowd towards max.
+  if (d.scaling === 'ReverseLogarithmic') return 1 - Math.exp(Math.log(1 - d.max) + (1 - u) * (Math.log(1 - d.min) - Math.log(1 - d.max)));
   return d.min + u * (d.max - d.min);
 }
 
