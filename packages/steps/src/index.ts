@@ -23,3 +23,27 @@ export { localExecutor, type LocalExecutorOptions } from './local/local-executor
 export { attemptDir, OPT_ML } from './local/sandbox.js';
 export { modelFile } from './local/model.js';
 export { LAMBDA_TIMEOUT_MS } from './local/lambda.js';
+export {
+  sagemakerExecutor,
+  SageMakerExecutorOptionsSchema,
+  SageMakerHandleSchema,
+  type SageMakerExecutorOptions,
+  type SageMakerHandle,
+} from './sagemaker/sagemaker-executor.js';
+export { SAGEMAKER_STEP_TYPES, isSageMakerStepType, type SageMakerStepType } from './sagemaker/job-kinds.js';
+export { classifyAwsError, jobFailureError } from './sagemaker/aws-errors.js';
+export {
+  publishPipeline,
+  startPipelineExecution,
+  describePipelineExecution,
+  listPipelineExecutionSteps,
+  stopPipelineExecution,
+  followPipelineExecution,
+  type PublishPipelineInput,
+  type PublishedPipeline,
+  type StartPipelineExecutionInput,
+  type FollowPipelineExecutionInput,
+  type PipelineProgress,
+  type PipelineStepProgress,
+} from './sagemaker/pipelines.js';
+export { S3ArtifactStore, S3ArtifactStoreOptionsSchema, parseS3Uri, type S3ArtifactStoreOptions, type S3Location } from './artifacts/s3-artifact-store.js';
