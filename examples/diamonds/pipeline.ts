@@ -18,6 +18,9 @@ import {
   registerModel,
   training,
   transform,
+  type Operand,
+  type ProcessingArguments,
+  type ProcessingStepOptions,
 } from '@cairn/dsl';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/cairn-node:20';
@@ -39,36 +42,42 @@ const eta = parameter.float('Eta', 0.2);
 /** `s3://cairn-examples/diamonds/runs/<execution id>/<step>/<output>` */
 const runOutput = (step: string, output: string) => join('/', [RUNS, execution.pipelineExecutionId, step, output]);
 
-const processingResources = {
-  ClusterConfig: { InstanceCount: 1, InstanceType: processingInstanceType, VolumeSizeInGB: 30 },
-};
-const codeInput = {
-  InputName: 'code',
-  S3Input: { S3Uri: CODE, LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' },
-} as const;
-const s3Output = (step: string, name: string, localPath: string) => ({
-  OutputName: name,
-  S3Output: { S3Uri: runOutput(step, name), LocalPath: localPath, S3UploadMode: 'EndOfJob' as const },
-});
+/** A `ProcessingInputs` entry that copies an S3 prefix to `localPath`. */
+const s3Input = (name: string, uri: Operand<string>, localPath: string) =>
+  ({ InputName: name, S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: 'S3Prefix', S3InputMode: 'File' } }) as const;
 
-const preprocess = processing('PreprocessDiamonds', {
-  RoleArn: ROLE,
-  ProcessingResources: processingResources,
-  AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['node', '/opt/ml/processing/input/code/preprocess.ts'] },
-  ProcessingInputs: [
+/** A Processing step that runs `code/<script>` with Node; the code prefix is always mounted as input `code`. */
+const nodeProcessing = (
+  name: string,
+  script: string,
+  inputs: ProcessingArguments['ProcessingInputs'] & {},
+  outputs: readonly string[],
+  options: ProcessingStepOptions = {},
+) =>
+  processing(
+    name,
     {
-      InputName: 'raw',
-      S3Input: { S3Uri: inputDataUrl, LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' },
+      RoleArn: ROLE,
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: processingInstanceType, VolumeSizeInGB: 30 } },
+      AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['node', `/opt/ml/processing/input/code/${script}`] },
+      ProcessingInputs: [...inputs, s3Input('code', CODE, '/opt/ml/processing/input/code')],
+      ProcessingOutputConfig: {
+        Outputs: outputs.map((output) => ({
+          OutputName: output,
+          S3Output: { S3Uri: runOutput(name, output), LocalPath: `/opt/ml/processing/${output}`, S3UploadMode: 'EndOfJob' },
+        })),
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
     },
-    codeInput,
-  ],
-  ProcessingOutputConfig: {
-    Outputs: ['train', 'validation', 'test', 'batch'].map((name) =>
-      s3Output('PreprocessDiamonds', name, `/opt/ml/processing/${name}`),
-    ),
-  },
-  StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-});
+    options,
+  );
+
+const preprocess = nodeProcessing(
+  'PreprocessDiamonds',
+  'preprocess.ts',
+  [s3Input('raw', inputDataUrl, '/opt/ml/processing/input/data')],
+  ['train', 'validation', 'test', 'batch'],
+);
 const preprocessed = (name: string) => preprocess.properties.ProcessingOutputConfig.Outputs(name).S3Output.S3Uri;
 
 const csvChannel = (name: string) => ({
@@ -106,26 +115,11 @@ const train = training(
 const modelArtifacts = train.properties.ModelArtifacts.S3ModelArtifacts;
 
 const evaluationReport = propertyFile({ name: 'EvaluationReport', outputName: 'evaluation', path: 'evaluation.json' });
-const evaluate = processing(
+const evaluate = nodeProcessing(
   'EvaluateDiamonds',
-  {
-    RoleArn: ROLE,
-    ProcessingResources: processingResources,
-    AppSpecification: { ImageUri: IMAGE, ContainerEntrypoint: ['node', '/opt/ml/processing/input/code/evaluate.ts'] },
-    ProcessingInputs: [
-      {
-        InputName: 'model',
-        S3Input: { S3Uri: modelArtifacts, LocalPath: '/opt/ml/processing/model', S3DataType: 'S3Prefix', S3InputMode: 'File' },
-      },
-      {
-        InputName: 'test',
-        S3Input: { S3Uri: preprocessed('test'), LocalPath: '/opt/ml/processing/test', S3DataType: 'S3Prefix', S3InputMode: 'File' },
-      },
-      codeInput,
-    ],
-    ProcessingOutputConfig: { Outputs: [s3Output('EvaluateDiamonds', 'evaluation', '/opt/ml/processing/evaluation')] },
-    StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-  },
+  'evaluate.ts',
+  [s3Input('model', modelArtifacts, '/opt/ml/processing/model'), s3Input('test', preprocessed('test'), '/opt/ml/processing/test')],
+  ['evaluation'],
   { propertyFiles: [evaluationReport] },
 );
 

@@ -5,7 +5,6 @@ import { RENDER_STEP } from './serialize.js';
 import { PipelineVariable } from './variables.js';
 
 const step: Renderable = { name: 'Train', type: 'Training', [RENDER_STEP]: () => ({}) };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped proxy is under test here
 const root = createProperties(step) as any;
 
 describe('property proxies', () => {

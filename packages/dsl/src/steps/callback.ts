@@ -1,7 +1,7 @@
 import type { Primitive } from '@cairn/core';
 import type { Operand } from '../variables.js';
-import { outputParameterList, type OutputDeclarations, type OutputProperties } from './output-parameters.js';
-import { PipelineStep, type CacheableStepOptions } from './step.js';
+import { stepWithOutputs, type OutputDeclarations, type OutputProperties } from './output-parameters.js';
+import type { CacheableStepOptions, PipelineStep } from './step.js';
 
 /** Arguments of a Callback step. */
 export interface CallbackArguments<O extends OutputDeclarations> {
@@ -19,9 +19,5 @@ export function callback<const O extends OutputDeclarations = Record<never, neve
   args: CallbackArguments<O>,
   options: CacheableStepOptions = {},
 ): PipelineStep<'Callback', OutputProperties<O>> {
-  return new PipelineStep<'Callback', OutputProperties<O>>(name, 'Callback', {
-    arguments: args.arguments ?? {},
-    fields: { SqsQueueUrl: args.sqsQueueUrl, OutputParameters: outputParameterList(args.outputParameters ?? {}) },
-    options,
-  });
+  return stepWithOutputs('Callback', name, args, { SqsQueueUrl: args.sqsQueueUrl }, options);
 }

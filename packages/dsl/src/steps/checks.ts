@@ -44,10 +44,13 @@ export interface QualityCheckProperties {
 /** Properties of a ClarifyCheck step (S3 URIs). */
 export type ClarifyCheckProperties = Pick<QualityCheckProperties, 'CalculatedBaselineConstraints' | 'BaselineUsedForDriftCheckConstraints'>;
 
-function checkFields(
+function checkStep<TType extends 'QualityCheck' | 'ClarifyCheck', TProperties>(
+  type: TType,
+  name: string,
   args: CheckArguments<string> & Pick<QualityCheckArguments, 'suppliedBaselineStatistics'> & Pick<ClarifyCheckArguments, 'modelName'>,
-): Record<string, unknown> {
-  return {
+  options: JobStepOptions,
+): PipelineStep<TType, TProperties> {
+  const fields = {
     CheckType: args.checkType,
     ModelPackageGroupName: args.modelPackageGroupName,
     SkipCheck: args.skipCheck,
@@ -57,6 +60,7 @@ function checkFields(
     SuppliedBaselineConstraints: args.suppliedBaselineConstraints,
     ModelName: args.modelName,
   };
+  return new PipelineStep<TType, TProperties>(name, type, { arguments: args.arguments, fields, options });
 }
 
 /** A QualityCheck step: a Model Monitor baseline or drift check (reference §4.3). */
@@ -65,11 +69,7 @@ export function qualityCheck(
   args: QualityCheckArguments,
   options: JobStepOptions = {},
 ): PipelineStep<'QualityCheck', QualityCheckProperties> {
-  return new PipelineStep<'QualityCheck', QualityCheckProperties>(name, 'QualityCheck', {
-    arguments: args.arguments,
-    fields: checkFields(args),
-    options,
-  });
+  return checkStep('QualityCheck', name, args, options);
 }
 
 /** A ClarifyCheck step: a bias or explainability check (reference §4.3). */
@@ -78,9 +78,5 @@ export function clarifyCheck(
   args: ClarifyCheckArguments,
   options: JobStepOptions = {},
 ): PipelineStep<'ClarifyCheck', ClarifyCheckProperties> {
-  return new PipelineStep<'ClarifyCheck', ClarifyCheckProperties>(name, 'ClarifyCheck', {
-    arguments: args.arguments,
-    fields: checkFields(args),
-    options,
-  });
+  return checkStep('ClarifyCheck', name, args, options);
 }

@@ -1,6 +1,6 @@
 import type { Operand } from '../variables.js';
-import { outputParameterList, type OutputDeclarations, type OutputProperties } from './output-parameters.js';
-import { PipelineStep, type CacheableStepOptions } from './step.js';
+import { stepWithOutputs, type OutputDeclarations, type OutputProperties } from './output-parameters.js';
+import type { CacheableStepOptions, PipelineStep } from './step.js';
 
 /** Arguments of a Lambda step. */
 export interface LambdaArguments<O extends OutputDeclarations> {
@@ -18,9 +18,5 @@ export function lambda<const O extends OutputDeclarations = Record<never, never>
   args: LambdaArguments<O>,
   options: CacheableStepOptions = {},
 ): PipelineStep<'Lambda', OutputProperties<O>> {
-  return new PipelineStep<'Lambda', OutputProperties<O>>(name, 'Lambda', {
-    arguments: args.arguments ?? {},
-    fields: { FunctionArn: args.functionArn, OutputParameters: outputParameterList(args.outputParameters ?? {}) },
-    options,
-  });
+  return stepWithOutputs('Lambda', name, args, { FunctionArn: args.functionArn }, options);
 }

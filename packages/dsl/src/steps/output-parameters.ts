@@ -1,4 +1,5 @@
 import type { Property } from '../properties.js';
+import { PipelineStep, type CacheableStepOptions } from './step.js';
 
 /** `OutputType` of a Callback or Lambda output parameter. */
 export type OutputType = 'String' | 'Integer' | 'Float' | 'Boolean';
@@ -14,7 +15,21 @@ export interface OutputProperties<O extends OutputDeclarations> {
   readonly OutputParameters: <K extends keyof O & string>(name: K) => Property<ValueOf<O[K]>>;
 }
 
-/** The `OutputParameters` list of the step. @internal */
-export function outputParameterList(outputs: OutputDeclarations): { OutputName: string; OutputType: OutputType }[] {
+function outputParameterList(outputs: OutputDeclarations): { OutputName: string; OutputType: OutputType }[] {
   return Object.entries(outputs).map(([OutputName, OutputType]) => ({ OutputName, OutputType }));
+}
+
+/** Builds a Callback or Lambda step: free-form `Arguments`, typed outputs, keys beside them. @internal */
+export function stepWithOutputs<TType extends 'Callback' | 'Lambda', O extends OutputDeclarations>(
+  type: TType,
+  name: string,
+  args: { arguments?: Readonly<Record<string, unknown>>; outputParameters?: O },
+  fields: Record<string, unknown>,
+  options: CacheableStepOptions,
+): PipelineStep<TType, OutputProperties<O>> {
+  return new PipelineStep<TType, OutputProperties<O>>(name, type, {
+    arguments: args.arguments ?? {},
+    fields: { ...fields, OutputParameters: outputParameterList(args.outputParameters ?? {}) },
+    options,
+  });
 }

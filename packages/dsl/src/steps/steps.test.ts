@@ -140,7 +140,7 @@ describe('job step builders', () => {
 
   it('render property files and Std:JsonGet of them', () => {
     const report = propertyFile({ name: 'Report', outputName: 'train', path: 'report.json' });
-    const evaluate = processing('Evaluate', { ...prepArgs(), ProcessingOutputConfig: { Outputs: [{ OutputName: 'train' }] } }, { propertyFiles: [report] });
+    processing('Evaluate', { ...prepArgs(), ProcessingOutputConfig: { Outputs: [{ OutputName: 'train' }] } }, { propertyFiles: [report] });
     const check = condition('Check', { conditions: [lessThan(jsonGet(report, 'metrics.mse'), 3)] });
     const [cond, evalStep] = render(check);
     expect(evalStep).toMatchObject({ PropertyFiles: [{ PropertyFileName: 'Report', OutputName: 'train', FilePath: 'report.json' }] });
