@@ -79,6 +79,7 @@ export const GbtModelSchema = z
       }),
     );
   });
+
 /** A fitted gradient-boosted trees model. */
 export type GbtModel = z.infer<typeof GbtModelSchema>;
 type Tree = GbtModel['trees'][number];

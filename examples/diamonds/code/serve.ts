@@ -26,6 +26,8 @@ export interface ServerOptions {
 
 /** An HTTP error answered with its status and message. */
 class HttpError extends Error {
+  override readonly name = 'HttpError';
+
   constructor(
     readonly status: number,
     message: string,
