@@ -74,6 +74,12 @@ export function runContainer(job: LocalJob, spec: ContainerSpec): Promise<Proces
   const relocateAll = (values: readonly string[] | undefined) => values?.map((v) => relocate(spec.sandbox, v));
   const { command, args } = containerCommand(spec.image, mapping, relocateAll(spec.entrypoint), relocateAll(spec.args) ?? []);
   job.ctx.logger.info({ command, args, sandbox: spec.sandbox.root }, 'local container starting');
+  const spawnFailed = (cause: unknown): never => {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, `Could not start "${command}" for image "${spec.image}": ${(cause as Error).message}.`, {
+      cause,
+      fix: `install that command or correct the entrypoint (AppSpecification/AlgorithmSpecification, or images["${spec.image}"] in cairn.config.json).`,
+    });
+  };
   return runProcess({
     command,
     args,
@@ -89,7 +95,7 @@ export function runContainer(job: LocalJob, spec: ContainerSpec): Promise<Proces
     ...(spec.timeoutSeconds !== undefined ? { timeoutMs: spec.timeoutSeconds * 1000 } : {}),
     killGraceMs: job.killGraceMs,
     ...(spec.onLine ? { onLine: spec.onLine } : {}),
-  });
+  }).catch(spawnFailed);
 }
 
 /** How a non-successful run ended, in SageMaker's terms. */

@@ -20,7 +20,7 @@ type Handler = (event: JsonObject, context: { functionName: string; invokedFunct
  * SageMaker, a stop cannot interrupt the function: the step ends Stopped when it returns.
  */
 export async function runLambda(job: LocalJob): Promise<JobState> {
-  const fields = parseArguments(LambdaFieldsSchema, job, job.request.stepFields ?? job.request.step);
+  const fields = parseArguments(LambdaFieldsSchema, job, { ...job.request.step, ...job.request.stepFields });
   const handler = await loadHandler(job, fields.FunctionArn);
   const timeoutMs = job.lambdaTimeoutMs;
   let timer: NodeJS.Timeout | undefined;

@@ -55,9 +55,9 @@ export function localExecutor(options: LocalExecutorOptions): StepExecutor {
   const artifacts = options.artifacts ?? new LocalArtifactStore({ root: config.artifactsRoot, mounts: config.mounts });
   const jobs = new Map<string, RunningJob>();
 
-  const start = (request: StepRequest, ctx: ExecutionContext): Promise<ExecutionHandle> => {
+  const start = async (request: StepRequest, ctx: ExecutionContext): Promise<ExecutionHandle> => {
     const existing = jobs.get(request.jobName);
-    if (existing) return Promise.resolve(existing.handle);
+    if (existing) return existing.handle;
     const runner = RUNNERS[request.step.Type as LocalStepType] as JobRunner | undefined;
     if (!runner) {
       throw new OrchestratorError(ErrorCode.ExecutorMissing, `The local executor does not run ${request.step.Type} steps (step "${ctx.stepName}").`, {
@@ -84,7 +84,7 @@ export function localExecutor(options: LocalExecutorOptions): StepExecutor {
       .then((state) => (running.settled = state));
     jobs.set(request.jobName, running);
     ctx.logger.info({ executor: 'local', jobName: request.jobName, sandbox: root }, 'step started');
-    return Promise.resolve(handle);
+    return handle;
   };
 
   const lookup = (handle: ExecutionHandle): RunningJob | undefined => jobs.get(String(handle['jobName']));
@@ -92,7 +92,7 @@ export function localExecutor(options: LocalExecutorOptions): StepExecutor {
   return {
     id: 'local',
     stepTypes: Object.keys(RUNNERS) as StepType[],
-    start: (request, ctx) => Promise.resolve().then(() => start(request, ctx)),
+    start,
     poll: (handle) => Promise.resolve(lookup(handle)?.settled ?? (lookup(handle) ? { state: 'running' } : lostJob(handle))),
     wait: async (handle) => (await lookup(handle)?.result) ?? lostJob(handle),
     stop: (handle) => {

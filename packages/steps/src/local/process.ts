@@ -66,6 +66,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   });
   const pid = child.pid;
   if (pid === undefined) {
+    stdoutLog.end();
+    stderrLog.end();
     await exited; // rejects with the spawn error (e.g. ENOENT)
     throw new Error(`spawn ${options.command} failed`);
   }

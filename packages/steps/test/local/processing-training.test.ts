@@ -80,6 +80,32 @@ describe('local Processing', () => {
   });
 });
 
+describe('local Processing with the process runtime', () => {
+  const SH = 'local/shell:1';
+  const shArgs = (entrypoint: string[]) => ({
+    AppSpecification: { ImageUri: SH, ContainerEntrypoint: entrypoint },
+    ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://data/raw/data.csv', LocalPath: '/opt/ml/processing/input/data' } }],
+    ProcessingOutputConfig: { Outputs: [{ OutputName: 'o', S3Output: { S3Uri: 's3://out/sh', LocalPath: '/opt/ml/processing/output' } }] },
+  });
+
+  it('runs the command with relocated arguments', async () => {
+    const h = makeHarness({ images: { [SH]: { runtime: 'process', env: { GREETING: 'hi' } } } });
+    await h.artifacts.writeText('s3://data/raw/data.csv', 'a,b\n');
+    const script = 'cp "$1" "$2/copy.csv" && echo "$GREETING" > "$CAIRN_OPT_ML_ROOT/processing/output/greeting.txt"';
+    const { state } = await h.run(step('Processing', 'Sh'), shArgs(['sh', '-c', script, 'sh', '/opt/ml/processing/input/data/data.csv', '/opt/ml/processing/output']));
+    succeeded(state);
+    expect(await h.artifacts.readText('s3://out/sh/copy.csv')).toBe('a,b\n');
+    expect(await h.artifacts.readText('s3://out/sh/greeting.txt')).toBe('hi\n');
+  });
+
+  it('reports a command that cannot start', async () => {
+    const h = makeHarness({ images: { [SH]: { runtime: 'process' } } });
+    await h.artifacts.writeText('s3://data/raw/data.csv', 'a\n');
+    const { state } = await h.run(step('Processing', 'Sh'), shArgs(['cairn-no-such-command-xyz']));
+    expect(state.state === 'failed' && state.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('Could not start "cairn-no-such-command-xyz"') });
+  });
+});
+
 describe('local Training', () => {
   it('presents the container contract, collects metrics and packs model.tar.gz', async () => {
     const h = makeHarness();
