@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage } from '@cairn/core';
+import { CONFIG_FILE_NAME, LocalArtifactStore, loadCairnConfig, localExecutor, type ResolvedCairnConfig } from '@cairn/steps';
 import { ExitCode } from './exit.js';
 import type { CliIo } from './io.js';
 
@@ -12,14 +16,22 @@ export interface GlobalOptions {
   logLevel: string;
 }
 
+/** File name of the embedded store inside the workspace. */
+export const STORE_FILE_NAME = 'cairn.db';
+
 /**
  * What commands share: the injected I/O, the global options and, created lazily on first use and
- * closed by `close()`, the logger, configuration, store and runtime.
+ * closed by `close()`, the logger, configuration, store and embedded runtime.
  */
 export class CliEnv {
   /** The exit code the current command reported. */
   exitCode: ExitCode = ExitCode.Ok;
   private log: Logger | undefined;
+  private resolvedConfig: ResolvedCairnConfig | undefined;
+  private openedStore: Promise<CairnStore> | undefined;
+  private openedRuntime: Promise<EmbeddedRuntime> | undefined;
+  private pipelineDir: string | undefined;
+  private readonly callbackListeners = new Set<(message: CallbackMessage) => void>();
   private readonly closers: (() => Promise<void>)[] = [];
 
   constructor(
@@ -34,6 +46,72 @@ export class CliEnv {
     return this.log;
   }
 
+  /** Makes `config()` look for cairn.config.json next to this pipeline file first. */
+  usePipelineFile(file: string): void {
+    this.pipelineDir = path.dirname(file);
+  }
+
+  /** The configuration: `--config`, else cairn.config.json next to the pipeline file, else in the working directory, else defaults. */
+  config(): ResolvedCairnConfig {
+    this.resolvedConfig ??= this.loadConfig();
+    return this.resolvedConfig;
+  }
+
+  private loadConfig(): ResolvedCairnConfig {
+    const explicit = this.globals().config;
+    if (explicit !== undefined) return loadCairnConfig(explicit, this.io.cwd);
+    const besidePipeline = this.pipelineDir !== undefined && existsSync(path.join(this.pipelineDir, CONFIG_FILE_NAME));
+    return loadCairnConfig(undefined, besidePipeline ? this.pipelineDir : this.io.cwd);
+  }
+
+  /** The store: PostgreSQL with `--database`, else SQLite at `<workspace>/cairn.db`. Opened once, closed by `close()`. */
+  store(): Promise<CairnStore> {
+    this.openedStore ??= this.openStore();
+    return this.openedStore;
+  }
+
+  private async openStore(): Promise<CairnStore> {
+    const { arnPrefix, workspace } = this.config();
+    const database = this.globals().database;
+    const store: CairnStore = database
+      ? await PostgresStore.open({ connectionString: database, arnPrefix })
+      : await SqliteStore.open({ path: path.join(workspace, STORE_FILE_NAME), arnPrefix });
+    this.onClose(() => store.close());
+    return store;
+  }
+
+  /** The embedded runtime over the store, with the local executors; created once, closed by `close()`. */
+  runtime(): Promise<EmbeddedRuntime> {
+    this.openedRuntime ??= this.openRuntime();
+    return this.openedRuntime;
+  }
+
+  private async openRuntime(): Promise<EmbeddedRuntime> {
+    const config = this.config();
+    const store = await this.store();
+    const artifacts = new LocalArtifactStore({ root: config.artifactsRoot, mounts: config.mounts });
+    const executors = createExecutorRouter([localExecutor({ config, artifacts })], config.backends);
+    const runtime = new EmbeddedRuntime({
+      store,
+      executors,
+      artifacts,
+      logger: this.logger,
+      arnPrefix: config.arnPrefix,
+      callbackSink: (message) => this.callbackListeners.forEach((listener) => listener(message)),
+    });
+    this.onClose(async () => {
+      await runtime.close();
+      await Promise.all(executors.executors.map((e) => e.close?.()));
+    });
+    return runtime;
+  }
+
+  /** Receives the messages Callback steps send (their tokens) while this command drives executions; returns the unsubscribe function. */
+  onCallback(listener: (message: CallbackMessage) => void): () => void {
+    this.callbackListeners.add(listener);
+    return () => this.callbackListeners.delete(listener);
+  }
+
   /** Wraps a command handler for commander: its result becomes the process exit code. */
   action<A extends unknown[]>(handler: (...args: A) => Promise<ExitCode>): (...args: A) => Promise<void> {
     return async (...args: A) => {
@@ -41,7 +119,7 @@ export class CliEnv {
     };
   }
 
-  /** Registers cleanup to run (in reverse order) when the command ends. */
+  /** Registers cleanup to run (newest first) when the command ends. */
   onClose(closer: () => Promise<void>): void {
     this.closers.push(closer);
   }

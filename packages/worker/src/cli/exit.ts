@@ -8,6 +8,8 @@ export const ExitCode = {
   Failed: 1,
   /** Unreadable or invalid input: a missing file, bad JSON, bad flags or parameters, an unknown id. */
   InvalidInput: 2,
+  /** Ctrl-C pressed twice while following an execution (128 + SIGINT). */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -2,8 +2,14 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import * as callback from './commands/callback.js';
 import * as compile from './commands/compile.js';
+import * as executions from './commands/executions.js';
 import * as graph from './commands/graph.js';
+import * as logs from './commands/logs.js';
+import * as retry from './commands/retry.js';
+import * as run from './commands/run.js';
+import * as stop from './commands/stop.js';
 import * as validate from './commands/validate.js';
 import { CliEnv, type GlobalOptions } from './env.js';
 import { ExitCode, exitCodeFor } from './exit.js';
@@ -16,7 +22,7 @@ export interface CommandModule {
 }
 
 /** Every command, in `--help` order. Add a new command module here. */
-const COMMANDS: readonly CommandModule[] = [compile, validate, graph];
+const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, logs, callback];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -59,7 +65,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 
 /** Entry point: runs the CLI on this process's arguments and sets its exit code. */
 export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2));
+  const code = await runCli(process.argv.slice(2));
+  // After a second Ctrl-C, do not wait for running steps or open handles.
+  if (code === ExitCode.Interrupted) process.exit(code);
+  process.exitCode = code;
 }
 
 function packageVersion(): string {

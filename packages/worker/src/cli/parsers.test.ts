@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectAssignment } from './assignments.js';
+import { collectAssignment, parseList, parsePositiveInt } from './parsers.js';
 
 describe('collectAssignment', () => {
   it('collects Name=Value pairs, keeping "=" inside values', () => {
@@ -13,5 +13,17 @@ describe('collectAssignment', () => {
     expect(() => collectAssignment('Epochs', undefined)).toThrow(InvalidArgumentError);
     expect(() => collectAssignment('=5', undefined)).toThrow('expected Name=Value, got "=5".');
     expect(() => collectAssignment('Epochs=6', { Epochs: '5' })).toThrow('"Epochs" is given twice.');
+  });
+});
+
+describe('parsePositiveInt and parseList', () => {
+  it('accepts positive integers only', () => {
+    expect(parsePositiveInt('12')).toBe(12);
+    for (const bad of ['0', '-1', '1.5', 'x', '']) expect(() => parsePositiveInt(bad)).toThrow(InvalidArgumentError);
+  });
+
+  it('splits comma-separated names and rejects empty ones', () => {
+    expect(parseList('Train, Evaluate')).toEqual(['Train', 'Evaluate']);
+    expect(() => parseList('Train,,Evaluate')).toThrow('expected a comma-separated list of names');
   });
 });

@@ -11,3 +11,17 @@ export function collectAssignment(text: string, previous: Record<string, string>
   if (previous && Object.hasOwn(previous, name)) throw new InvalidArgumentError(`"${name}" is given twice.`);
   return { ...previous, [name]: text.slice(at + 1) };
 }
+
+/** Parses a positive integer flag value (`--limit`, `--max-parallel`, `--attempt`). */
+export function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${text}".`);
+  return n;
+}
+
+/** Parses a comma-separated list flag value (`--select A,B`); empty items are an error. */
+export function parseList(text: string): string[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError(`expected a comma-separated list of names, got "${text}".`);
+  return items;
+}

@@ -12,6 +12,8 @@ export type ProgressEvent =
 export interface ProgressView {
   /** Takes one runtime event (events of other executions are ignored). */
   update(event: ProgressEvent): void;
+  /** Prints a message above the progress (it stays in the scrollback). */
+  note(text: string): void;
   /** Draws the final state and releases the terminal. */
   finish(): void;
 }
@@ -36,10 +38,15 @@ export class ExecutionSnapshot {
     return changed ? event : undefined;
   }
 
-  /** Steps in the order they started (then by name). */
+  /** Steps in the order they started. */
   orderedSteps(): StepExecutionRecord[] {
-    return [...this.steps.values()].sort((a, b) => (a.startTime ?? Infinity) - (b.startTime ?? Infinity) || a.stepName.localeCompare(b.stepName));
+    return inStartOrder(this.steps.values());
   }
+}
+
+/** Steps in the order they started (then by name); steps not started yet come last. */
+export function inStartOrder(steps: Iterable<StepExecutionRecord>): StepExecutionRecord[] {
+  return [...steps].sort((a, b) => (a.startTime ?? Infinity) - (b.startTime ?? Infinity) || a.stepName.localeCompare(b.stepName));
 }
 
 /** One timestamped line per status change: for logs, pipes and CI. */
@@ -51,6 +58,7 @@ export function plainProgress(stream: CliStream, execution: ExecutionRecord): Pr
       const changed = snapshot.apply(event);
       if (changed) writeLine(stream, describeChange(changed));
     },
+    note: (text) => writeLine(stream, text),
     finish() {},
   };
 }
@@ -82,6 +90,7 @@ export function liveProgress(stream: CliStream, execution: ExecutionRecord, opti
   const log = createLogUpdate(stream as NodeJS.WritableStream);
   const draw = () => log(renderProgress(snapshot, options.now(), { color: true, maxRows: Math.max(5, (stream.rows ?? 30) - 8) }));
   let pending: NodeJS.Timeout | undefined;
+  let finished = false;
   // Redraw every second even without events, so elapsed times move.
   const ticker = setInterval(draw, 1000);
   ticker.unref();
@@ -94,7 +103,10 @@ export function liveProgress(stream: CliStream, execution: ExecutionRecord, opti
         draw();
       }, options.redrawMs ?? 100);
     },
+    note: (text) => log.persist(text),
     finish() {
+      if (finished) return;
+      finished = true;
       clearInterval(ticker);
       clearTimeout(pending);
       draw();
@@ -112,7 +124,15 @@ export function renderProgress(snapshot: ExecutionSnapshot, now: number, options
   const header = `Execution ${e.id} (${e.pipelineName}) · ${e.status} · ${elapsed}`;
   const steps = snapshot.orderedSteps();
   const shown = limitRows(steps, options.maxRows ?? Infinity);
-  const rows = shown.map((s) => [
+  const hidden = steps.length - shown.length;
+  const more = hidden > 0 ? `\n… and ${hidden} more Succeeded step${hidden === 1 ? '' : 's'}` : '';
+  const reason = e.failureReason ? `\n${e.failureReason}` : '';
+  return `${header}\n${renderStepTable(shown, now, options)}${more}${reason}`;
+}
+
+/** Steps as a table: name, type, status, attempt, duration, cache hit, failure reason. */
+export function renderStepTable(steps: readonly StepExecutionRecord[], now: number, options: { color?: boolean } = {}): string {
+  const rows = steps.map((s) => [
     s.stepName,
     s.stepType,
     s.status,
@@ -121,10 +141,7 @@ export function renderProgress(snapshot: ExecutionSnapshot, now: number, options
     s.cacheHit ? `hit (${s.cacheHit.sourceExecutionId})` : s.selectiveSource ? 'reused' : '',
     s.failureReason ? truncate(s.failureReason, 60) : '',
   ]);
-  const hidden = steps.length - shown.length;
-  const more = hidden > 0 ? `\n… and ${hidden} more Succeeded step${hidden === 1 ? '' : 's'}` : '';
-  const reason = e.failureReason ? `\n${e.failureReason}` : '';
-  return `${header}\n${renderTable(COLUMNS, rows, { color: options.color ?? false })}${more}${reason}`;
+  return renderTable(COLUMNS, rows, { color: options.color ?? false });
 }
 
 /** Drops the earliest Succeeded steps until at most `max` remain. */

@@ -47,8 +47,7 @@ describe('cairn validate', () => {
   it('prints every issue with path, fix and code, and exits 1', async () => {
     const { code, stdout } = await cli(['validate', fixture('invalid.json')]);
     expect(code).toBe(1);
-    expect(stdout).toContain('Steps[0].DependOn: Unknown key "DependOn". To fix: did you mean "DependsOn"?');
-    expect(stdout).toMatch(/\[UNKNOWN_KEY\]\n$/);
+    expect(stdout).toMatch(/^Steps\[0\]\.DependOn: Unknown key "DependOn".* To fix: did you mean "DependsOn"\?.* \[UNKNOWN_KEY\]\n$/);
   });
 
   it('reports issues as JSON with --json', async () => {
@@ -111,7 +110,7 @@ describe('cairn --help', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('<file>');
     expect(stdout).toContain('Examples:');
-    expect(stdout).toMatch(/Exit codes:\n {2}0 {2}the definition is valid\n {2}1 {2}/);
+    expect(stdout).toMatch(/Exit codes:\n {2}0 +the definition is valid\n {2}1 +/);
     const graph = await cli(['graph', '--help']);
     expect(graph.stdout).toMatch(/\(choices: "mermaid", "text",\s+default:\s+"mermaid"\)/);
   });

@@ -25,13 +25,13 @@ export interface TestCli {
   run(argv: readonly string[]): Promise<CliResult>;
 }
 
-/** Makes a test CLI whose relative paths resolve against `cwd`. */
-export function testCli(cwd: string = process.cwd()): TestCli {
+/** Makes a test CLI whose relative paths resolve against `cwd`; `tty` makes stdout look like a terminal. */
+export function testCli(cwd: string = process.cwd(), options: { tty?: boolean } = {}): TestCli {
   let out = '';
   let err = '';
   const signals = new EventEmitter();
   const io: CliIo = {
-    stdout: { write: (s: string) => (out += s) },
+    stdout: { write: (s: string) => (out += s), isTTY: options.tty ?? false, columns: 120, rows: 40 },
     stderr: { write: (s: string) => (err += s) },
     cwd,
     env: {},
