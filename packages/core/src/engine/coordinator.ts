@@ -53,6 +53,8 @@ export interface StartPlan {
 /** Per-step facts computed once per execution. */
 interface StepInfo {
   compiled: CompiledStep;
+  /** Step-level values beside `Arguments`, unresolved. */
+  fields: Record<string, unknown>;
   /** Whether `Arguments` or step-level fields contain expressions (else they are used as is). */
   dynamic: boolean;
 }
@@ -218,7 +220,8 @@ export class Coordinator {
     const info = new Map<string, StepInfo>();
     for (const name of compiled.order) {
       const cs = compiled.steps.get(name)!;
-      info.set(name, { compiled: cs, dynamic: hasExpressions(cs.step.Arguments) || hasExpressions(stepFieldsOf(cs.step)) });
+      const fields = stepFieldsOf(cs.step);
+      info.set(name, { compiled: cs, fields, dynamic: hasExpressions(cs.step.Arguments) || hasExpressions(fields) });
     }
     const steps = new Map(records.map((r) => [r.stepName, r]));
     const definition = compiled.definition;
@@ -277,16 +280,15 @@ export class Coordinator {
 
   /** Prepares and starts one attempt of a step: resolve → Condition/Fail/cache → dispatch. */
   private async launch(live: LiveExecution, name: string): Promise<void> {
-    const { compiled, dynamic } = live.info.get(name)!;
-    const step = compiled.step;
+    const info = live.info.get(name)!;
+    const step = info.compiled.step;
     const previous = live.steps.get(name);
     const attempt = previous ? (isTerminalStepStatus(previous.status) ? previous.attempt + 1 : previous.attempt) : 1;
     const jobName = jobNameFor(live.record.id, name, attempt, step.Type);
-    const ctx: ResolveContext = { ...live.resolve, current: { stepType: step.Type, jobName } };
     let outcome: Prepared;
     try {
       await live.experimentReady;
-      outcome = await this.prepare(live, step, ctx, dynamic, jobName);
+      outcome = await this.prepare(live, info, jobName);
     } catch (err) {
       outcome = { kind: 'failed', error: toSerializedError(err) };
     }
@@ -301,7 +303,10 @@ export class Coordinator {
     this.pump(live);
   }
 
-  private async prepare(live: LiveExecution, step: Step, ctx: ResolveContext, dynamic: boolean, jobName: string): Promise<Prepared> {
+  private async prepare(live: LiveExecution, info: StepInfo, jobName: string): Promise<Prepared> {
+    const { dynamic } = info;
+    const step = info.compiled.step;
+    const ctx: ResolveContext = { ...live.resolve, current: { stepType: step.Type, jobName } };
     if (step.Type === 'Condition') {
       const outcome = await evaluateConditions(step.Arguments.Conditions, (operand, path) => resolveValue(operand, ctx, path));
       return { kind: 'condition', outcome };
@@ -310,9 +315,8 @@ export class Coordinator {
       const message = step.Arguments.ErrorMessage === undefined ? '' : await resolveValue(step.Arguments.ErrorMessage, ctx, 'Arguments.ErrorMessage');
       return { kind: 'fail', message: typeof message === 'string' ? message : JSON.stringify(message) };
     }
-    const rawFields = stepFieldsOf(step);
     const args = (dynamic ? await resolveValue(step.Arguments, ctx, 'Arguments') : step.Arguments) as JsonObject;
-    const fields = (dynamic ? await resolveValue(rawFields, ctx) : rawFields) as JsonObject;
+    const fields = (dynamic ? await resolveValue(info.fields, ctx) : info.fields) as JsonObject;
     const request: StepRequest = { step, arguments: args, jobName, ...(Object.keys(fields).length > 0 ? { stepFields: fields } : {}) };
     const cache = 'CacheConfig' in step ? step.CacheConfig : undefined;
     if (!cache?.Enabled) return { kind: 'dispatch', request };
@@ -405,8 +409,8 @@ export class Coordinator {
       return;
     }
     if (rec.handle && rec.resolvedArguments) {
-      const step = live.info.get(rec.stepName)!.compiled.step;
-      const fields = stepFieldsOf(step);
+      const { compiled, fields } = live.info.get(rec.stepName)!;
+      const step = compiled.step;
       const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };
       live.requests.set(rec.stepName, request);
       live.after.push(() => this.options.dispatcher.dispatch(this.workFor(live, rec, request)));

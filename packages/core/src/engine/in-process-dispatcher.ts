@@ -61,6 +61,7 @@ export class InProcessDispatcher implements StepDispatcher {
     }
     const controller = new AbortController();
     const o = this.options;
+    let logger: Logger | undefined;
     const ctx: ExecutionContext = {
       executionId,
       executionArn: work.executionArn,
@@ -69,7 +70,10 @@ export class InProcessDispatcher implements StepDispatcher {
       stepType: work.stepType,
       attempt,
       signal: controller.signal,
-      logger: o.logger.child({ executionId, step: stepName, attempt }),
+      // A child logger per attempt is made only when the executor logs (it is the hot path).
+      get logger() {
+        return (logger ??= o.logger.child({ executionId, step: stepName, attempt }));
+      },
       clock: o.clock,
       artifacts: o.artifacts,
       registry: o.registry,
