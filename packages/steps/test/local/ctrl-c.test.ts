@@ -4,16 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { FIXTURES } from './harness.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, FIXTURES } from './harness.js';
 
 describe('process groups on Ctrl-C', () => {
   it('SIGINT to the Cairn process kills the step process group, then the process exits', async () => {

@@ -64,3 +64,13 @@ export function succeeded(state: JobState): JsonObject {
 export function step(Type: StepType, Name: string, extra: JsonObject = {}): Step {
   return { Name, Type, Arguments: {}, ...extra } as unknown as Step;
 }
+
+/** Whether a process exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { makeHarness, NODE_IMAGE, step } from './harness.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, makeHarness, NODE_IMAGE, step } from './harness.js';
 
 describe('local executor stop', () => {
   it('kills the whole process group, grandchildren included, and reports stopped', async () => {
