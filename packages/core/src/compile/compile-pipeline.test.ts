@@ -325,3 +325,28 @@ describe('compilePipeline: hostile input', () => {
     expect(() => validatePipelineDefinition(big)).toThrow(expect.objectContaining({ code: 'DEFINITION_TOO_LARGE' }));
   });
 });
+
+describe('compilePipeline: expressions in free-form arguments', () => {
+  it('reports a malformed Std:Join, Std:JsonGet or Get where the schemas do not look', () => {
+    const issues = issuesOf(
+      pipeline([
+        lambda('L', {
+          a: { 'Std:Join': { On: 1, Values: [] } },
+          b: { 'Std:JsonGet': { Path: 'x' } },
+          c: { Get: 5 },
+        }),
+      ]),
+    );
+    expect(codesAndPaths(issues)).toEqual([
+      ['INVALID_EXPRESSION', "Steps[0].Arguments.a['Std:Join']"],
+      ['INVALID_EXPRESSION', "Steps[0].Arguments.b['Std:JsonGet']"],
+      ['INVALID_EXPRESSION', 'Steps[0].Arguments.c.Get'],
+    ]);
+  });
+
+  it('reports an output parameter a Callback or Lambda step does not declare', () => {
+    const [issue] = issuesOf(pipeline([lambda('Fn'), lambda('L', { a: { Get: "Steps.Fn.OutputParameters['ot']" } })]));
+    expect(issue).toMatchObject({ code: 'UNKNOWN_PROPERTY', path: 'Steps[1].Arguments.a.Get' });
+    expect(issue!.fix).toContain('"out"');
+  });
+});

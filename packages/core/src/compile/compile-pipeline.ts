@@ -251,13 +251,27 @@ function checkStepProperty(
 ): DefinitionIssue | undefined {
   const key = `${target.step.Type}|${propertyPath}`;
   if (!cache.has(key)) cache.set(key, checkPropertyPath(target.step.Type, propertyPath));
-  const problem = cache.get(key);
+  const problem = cache.get(key) ?? undeclaredOutputParameter(target, propertyPath);
   if (!problem) return undefined;
   return {
     code: 'UNKNOWN_PROPERTY',
     path,
     message: `Steps.${target.name}.${propertyPath}: ${problem.message} Step "${target.name}" is a ${target.step.Type} step.`,
     fix: problem.fix,
+  };
+}
+
+/** `OutputParameters['x']` of a Callback or Lambda step must name one of its declared outputs. */
+function undeclaredOutputParameter(target: StepEntry, propertyPath: string): PropertyPathProblem | undefined {
+  const { step } = target;
+  if (step.Type !== 'Callback' && step.Type !== 'Lambda') return undefined;
+  const name = /^OutputParameters\['([^']*)'\]$/.exec(propertyPath)?.[1];
+  const declared = (step.OutputParameters ?? []).map((o) => o.OutputName);
+  if (name === undefined || declared.includes(name)) return undefined;
+  return {
+    at: propertyPath,
+    message: `the step declares no output parameter "${name}".`,
+    fix: suggestFix(name, declared, `Declare {"OutputName": "${name}"} in its OutputParameters or correct the name.`),
   };
 }
 

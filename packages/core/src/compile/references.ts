@@ -33,40 +33,76 @@ export interface ReferenceScan {
  * `DEFINITION_LIMITS.maxJsonDepth`, so hostile nesting cannot overflow the stack.
  */
 export function scanReferences(value: unknown, base: string, scan: ReferenceScan): void {
-  const keys: PropertyKey[] = [];
-  const pathHere = () => formatJsonPath(keys, base);
-  const visit = (v: unknown): boolean => {
-    if (v === null || typeof v !== 'object') return true;
-    if (keys.length > DEFINITION_LIMITS.maxJsonDepth) {
-      scan.issues.push({
-        code: 'NESTING_TOO_DEEP',
-        path: pathHere(),
-        message: `JSON is nested more than ${DEFINITION_LIMITS.maxJsonDepth} levels deep here.`,
-        fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
-      });
-      return false;
+  visit(value, { base, keys: [], scan });
+}
+
+/** State of one scan: the keys from the scanned value down to the current one. */
+interface ScanWalk {
+  base: string;
+  keys: PropertyKey[];
+  scan: ReferenceScan;
+}
+
+// Plain functions rather than closures: this runs for every container of every step.
+function visit(v: unknown, walk: ScanWalk): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (walk.keys.length > DEFINITION_LIMITS.maxJsonDepth) {
+    walk.scan.issues.push({
+      code: 'NESTING_TOO_DEEP',
+      path: formatJsonPath(walk.keys, walk.base),
+      message: `JSON is nested more than ${DEFINITION_LIMITS.maxJsonDepth} levels deep here.`,
+      fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
+    });
+    return false;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!visitChild(v[i], i, walk)) return false;
+    return true;
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 1) {
+    if (typeof obj['Get'] === 'string') {
+      classifyGet(obj['Get'], joinJsonPath(formatJsonPath(walk.keys, walk.base), 'Get'), walk.scan);
+      return true;
     }
-    if (Array.isArray(v)) return v.every((item, i) => visitChild(item, i));
-    const obj = v as Record<string, unknown>;
-    const own = Object.keys(obj);
-    if (own.length === 1) {
-      if (typeof obj['Get'] === 'string') {
-        classifyGet(obj['Get'], joinJsonPath(pathHere(), 'Get'), scan);
-        return true;
-      }
-      const jsonGet = obj['Std:JsonGet'];
-      if (isRecord(jsonGet) && scanPropertyFile(jsonGet, `${joinJsonPath(pathHere(), 'Std:JsonGet')}.PropertyFile.Get`, scan)) return true;
+    const problem = malformedExpression(obj, keys[0]!);
+    if (problem) {
+      walk.scan.issues.push({ code: 'INVALID_EXPRESSION', path: formatJsonPath([...walk.keys, keys[0]!], walk.base), ...problem });
+      return true;
     }
-    return own.every((k) => visitChild(obj[k], k));
-  };
-  const visitChild = (v: unknown, key: PropertyKey): boolean => {
-    if (v === null || typeof v !== 'object') return true;
-    keys.push(key);
-    const ok = visit(v);
-    keys.pop();
-    return ok;
-  };
-  visit(value);
+    const jsonGet = obj['Std:JsonGet'];
+    if (isRecord(jsonGet) && scanPropertyFile(jsonGet, walk)) return true;
+  }
+  for (const k of keys) if (!visitChild(obj[k], k, walk)) return false;
+  return true;
+}
+
+function visitChild(v: unknown, key: PropertyKey, walk: ScanWalk): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  walk.keys.push(key);
+  const ok = visit(v, walk);
+  walk.keys.pop();
+  return ok;
+}
+
+/**
+ * Free-form `Arguments` (Lambda, Callback, the open parts of job requests) are not checked by
+ * the schemas, so an expression there is checked here, one level deep (its children are walked).
+ */
+function malformedExpression(obj: Record<string, unknown>, key: string): { message: string; fix: string } | undefined {
+  const body = obj[key];
+  if (key === 'Get' && typeof body !== 'string') {
+    return { message: 'A Get expression holds a reference string.', fix: 'write {"Get": "Parameters.<Name>"} or {"Get": "Steps.<Step>.<path>"}.' };
+  }
+  if (key === 'Std:Join' && !(isRecord(body) && typeof body['On'] === 'string' && Array.isArray(body['Values']))) {
+    return { message: 'A Std:Join holds {"On": <separator string>, "Values": [...]}.', fix: 'write {"Std:Join": {"On": "/", "Values": ["a", {"Get": "…"}]}}.' };
+  }
+  const isJsonGet = isRecord(body) && typeof body['Path'] === 'string' && ('PropertyFile' in body || 'S3Uri' in body);
+  if (key === 'Std:JsonGet' && !isJsonGet) {
+    return { message: 'A Std:JsonGet holds {"PropertyFile": {"Get": …}, "Path": …} or {"S3Uri": …, "Path": …}.', fix: 'see reference §5.3 for both forms.' };
+  }
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -74,10 +110,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Handles the property-file form of `Std:JsonGet`; false when `jsonGet` is the S3-URI form. */
-function scanPropertyFile(jsonGet: Record<string, unknown>, path: string, scan: ReferenceScan): boolean {
+function scanPropertyFile(jsonGet: Record<string, unknown>, walk: ScanWalk): boolean {
   const file = jsonGet['PropertyFile'];
   if (!isRecord(file) || typeof file['Get'] !== 'string') return false;
   const get = file['Get'];
+  const { scan } = walk;
+  const path = `${formatJsonPath([...walk.keys, 'Std:JsonGet'], walk.base)}.PropertyFile.Get`;
   const match = PROPERTY_FILE_GET.exec(get);
   if (!match) {
     scan.issues.push({

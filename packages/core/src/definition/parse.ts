@@ -123,11 +123,10 @@ function visitChild(v: unknown, key: PropertyKey, depth: number, exprDepth: numb
 
 function exceededLimit(depth: number, exprDepth: number, condDepth: number, walk: Walk): DefinitionIssue | undefined {
   const { limits } = walk;
-  const path = () => formatJsonPath(walk.keys);
   if (depth > limits.maxJsonDepth) {
     return {
       code: 'NESTING_TOO_DEEP',
-      path: path(),
+      path: formatJsonPath(walk.keys),
       message: `JSON is nested more than ${limits.maxJsonDepth} levels deep here.`,
       fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
     };
@@ -135,7 +134,7 @@ function exceededLimit(depth: number, exprDepth: number, condDepth: number, walk
   if (exprDepth > limits.maxExpressionDepth) {
     return {
       code: 'EXPRESSION_TOO_DEEP',
-      path: path(),
+      path: formatJsonPath(walk.keys),
       message: `Expressions are nested more than ${limits.maxExpressionDepth} deep here.`,
       fix: 'flatten nested Std:Join expressions into one Std:Join with more Values.',
     };
@@ -143,7 +142,7 @@ function exceededLimit(depth: number, exprDepth: number, condDepth: number, walk
   if (condDepth > limits.maxConditionDepth) {
     return {
       code: 'CONDITION_TOO_DEEP',
-      path: path(),
+      path: formatJsonPath(walk.keys),
       message: `Condition steps are nested more than ${limits.maxConditionDepth} deep here.`,
       fix: 'combine nested conditions with Or/Not inside one Condition step.',
     };
