@@ -74,6 +74,7 @@ export class FakeSageMaker {
   private readonly packageTokens = new Map<string, string>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly plannedFailures = new Map<FakeJobType, string[]>();
+  private readonly heldTypes = new Set<FakeJobType>();
   private readonly pollsToComplete: number;
   readonly arnPrefix: string;
 
@@ -106,6 +107,12 @@ export class FakeSageMaker {
     const queue = this.plannedFailures.get(type) ?? [];
     queue.push(failureReason);
     this.plannedFailures.set(type, queue);
+  }
+
+  /** Jobs of `type` stay InProgress (they can still be stopped) until released with `hold = false`. */
+  holdJobs(type: FakeJobType, hold = true): void {
+    if (hold) this.heldTypes.add(type);
+    else this.heldTypes.delete(type);
   }
 
   /** Jobs created so far, optionally of one type, in creation order. */
@@ -242,7 +249,7 @@ export class FakeSageMaker {
       job.endTime = this.now();
       return;
     }
-    if (job.status !== 'InProgress') return;
+    if (job.status !== 'InProgress' || this.heldTypes.has(job.type)) return;
     job.polls += 1;
     if (job.polls < this.pollsToComplete) return;
     job.endTime = this.now();
