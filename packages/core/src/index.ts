@@ -148,7 +148,7 @@ export { zodIssuesToDefinitionIssues } from './definition/zod-issues.js';
 export { SqliteStore, DEFAULT_SQLITE_PATH, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { resolveValue, hasExpressions, type ResolveContext, type ExecutionVariables, type ResolvableStep } from './expressions/resolve.js';
-export { resolveParameters } from './expressions/parameters.js';
+export { resolveParameters, parseTypedValue } from './expressions/parameters.js';
 export { evaluateConditions, type OperandResolver } from './expressions/conditions.js';
 export { renderJoinItem } from './expressions/render.js';
 export { StepScheduler, type SchedulerStep } from './scheduler/step-scheduler.js';

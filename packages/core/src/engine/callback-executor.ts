@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { ExecutionHandle, JobState, StepExecutor } from '../executor.js';
-import type { JsonObject, JsonValue } from '../json.js';
+import { parseTypedValue } from '../expressions/parameters.js';
+import type { JsonObject } from '../json.js';
 import type { CallbackTokenRecord, ExecutionStore } from '../store/execution-store.js';
 
 /** The message a Callback step sends (SageMaker sends it to `SqsQueueUrl`). */
@@ -91,7 +92,7 @@ function callbackSucceeded(record: CallbackTokenRecord, handle: ExecutionHandle)
   const problems: string[] = [];
   for (const { Name, Value } of record.outputs ?? []) {
     const type = record.outputParameters.find((p) => p.OutputName === Name)?.OutputType ?? 'String';
-    const v = convertOutput(Value, type);
+    const v = parseTypedValue(Value, type);
     if (v === undefined) problems.push(`output "${Name}" is declared ${type} but got ${JSON.stringify(Value)}`);
     else values[Name] = v;
   }
@@ -109,21 +110,6 @@ function callbackSucceeded(record: CallbackTokenRecord, handle: ExecutionHandle)
       },
     },
   };
-}
-
-function convertOutput(value: string, type: string): JsonValue | undefined {
-  switch (type) {
-    case 'Integer':
-      return /^[+-]?\d+$/.test(value.trim()) ? Number(value) : undefined;
-    case 'Float': {
-      const n = value.trim() === '' ? NaN : Number(value);
-      return Number.isFinite(n) ? n : undefined;
-    }
-    case 'Boolean':
-      return /^true$/i.test(value) ? true : /^false$/i.test(value) ? false : undefined;
-    default:
-      return value;
-  }
 }
 
 function tokenInvalid(): OrchestratorError {

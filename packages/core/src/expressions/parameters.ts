@@ -40,26 +40,30 @@ export function resolveParameters(declared: readonly Parameter[], overrides: Rea
 function convertParameter(p: Parameter, raw: ParameterValue): ParameterValue | { problem: string } {
   const type = p.Type ?? 'String';
   const text = String(raw);
-  let value: ParameterValue | undefined;
-  switch (type) {
-    case 'String':
-      value = text;
-      break;
-    case 'Boolean':
-      value = /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : undefined;
-      break;
-    case 'Integer':
-      value = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : undefined;
-      break;
-    case 'Float': {
-      const n = text.trim() === '' ? NaN : Number(text);
-      value = Number.isFinite(n) ? n : undefined;
-      break;
-    }
-  }
+  const value = parseTypedValue(text, type);
   if (value === undefined) return { problem: `"${p.Name}" is a ${type} parameter; ${JSON.stringify(text)} is not a ${type}` };
   if (p.EnumValues && !p.EnumValues.includes(text)) {
     return { problem: `"${p.Name}" must be one of ${p.EnumValues.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(text)}` };
   }
   return value;
+}
+
+/**
+ * Parses a string as the service does for typed parameters and callback outputs: `Boolean`
+ * `true`/`false` in any case, `Integer` digits, `Float` any finite number, anything else as is.
+ * `undefined` when the text is not of the type.
+ */
+export function parseTypedValue(text: string, type: string): ParameterValue | undefined {
+  switch (type) {
+    case 'Boolean':
+      return /^true$/i.test(text) ? true : /^false$/i.test(text) ? false : undefined;
+    case 'Integer':
+      return /^[+-]?\d+$/.test(text.trim()) ? Number(text) : undefined;
+    case 'Float': {
+      const n = text.trim() === '' ? NaN : Number(text);
+      return Number.isFinite(n) ? n : undefined;
+    }
+    default:
+      return text;
+  }
 }
