@@ -155,7 +155,8 @@ export { StepScheduler, type SchedulerStep } from './scheduler/step-scheduler.js
 export { decideRetry, type RetryDecision } from './scheduler/retry-policy.js';
 export { cacheKey, parseExpireAfter } from './scheduler/cache-key.js';
 export { Coordinator, STEP_FAILURE_REASON, type CoordinatorOptions, type StartPlan } from './engine/coordinator.js';
-export { EmbeddedRuntime, newExecutionId, type RuntimeOptions, type StartExecutionInput } from './engine/embedded-runtime.js';
+export { EmbeddedRuntime, newExecutionId, type RuntimeOptions, type StartExecutionInput, type ClosableDispatcher } from './engine/embedded-runtime.js';
+export { submitExecution, planSelective, getExecutionOrThrow, requestStopInStore, type SubmitContext, type SubmittedExecution } from './engine/submit.js';
 export { createExecutorRouter, imageOf, type ExecutorRoutes } from './engine/executor-router.js';
 export {
   createCallbackExecutor,

@@ -40,6 +40,12 @@ export interface CoordinatorOptions {
   observers?: readonly ExecutionObserver[];
   /** Called for every committed status change. */
   onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * On resume, re-dispatch an in-flight attempt that has no handle yet as the same attempt instead
+   * of starting a new one: right when its job may still be queued or running elsewhere (the
+   * distributed runtime, whose dispatches are idempotent per attempt). @defaultValue false
+   */
+  redispatchUnstarted?: boolean;
 }
 
 /** How a step of a new or retried execution starts out. */
@@ -157,6 +163,24 @@ export class Coordinator {
       this.stopRunning(live);
     }
     this.pump(live);
+  }
+
+  /**
+   * Dispatches every in-flight attempt of a driven execution again, as the same attempt (with its
+   * handle when it has one); for dispatchers that make a duplicate dispatch a no-op, this rebuilds
+   * lost work (the distributed reconciler). Returns how many attempts were dispatched.
+   */
+  redispatchInFlight(executionId: string): number {
+    const live = this.live.get(executionId);
+    if (!live || live.finished) return 0;
+    let count = 0;
+    for (const rec of live.steps.values()) {
+      const request = live.requests.get(rec.stepName);
+      if (isTerminalStepStatus(rec.status) || live.timers.has(rec.stepName) || !request) continue;
+      this.options.dispatcher.dispatch(this.workFor(live, rec, request));
+      count++;
+    }
+    return count;
   }
 
   /** Resolves with the terminal record of an execution this coordinator drives. */
@@ -408,7 +432,7 @@ export class Coordinator {
       this.scheduleRetry(live, rec.stepName, Math.max(0, rec.notBefore - this.now()));
       return;
     }
-    if (rec.handle && rec.resolvedArguments) {
+    if (rec.resolvedArguments && (rec.handle || (this.options.redispatchUnstarted && rec.status !== 'Stopping'))) {
       const { compiled, fields } = live.info.get(rec.stepName)!;
       const step = compiled.step;
       const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };

@@ -1,22 +1,17 @@
-import { randomInt } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts.js';
 import { systemClock, type Clock } from '../clock.js';
 import { compilePipeline } from '../compile/compile-pipeline.js';
-import type { CompiledPipeline } from '../compile/types.js';
-import { parsePipelineDefinition, serializePipelineDefinition } from '../definition/parse.js';
-import type { PipelineDefinition } from '../definition/pipeline.js';
-import { ErrorCode, OrchestratorError } from '../errors.js';
+import { parsePipelineDefinition } from '../definition/parse.js';
 import type { ExecutorRouter } from '../executor.js';
-import { resolveParameters } from '../expressions/parameters.js';
 import { isTerminalExecutionStatus } from '../scheduler/status.js';
-import type { ExecutionRecord, StepExecutionRecord } from '../store/execution-store.js';
+import type { ExecutionRecord } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
 import { createCallbackExecutor, type CallbackMessage } from './callback-executor.js';
-import { Coordinator, type StartPlan } from './coordinator.js';
+import { Coordinator } from './coordinator.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
-import { planSelectiveExecution } from './selective-execution.js';
-import type { ExecutionObserver, RuntimeEvent } from './types.js';
+import { getExecutionOrThrow, planSelective, requestStopInStore, submitExecution, type StartExecutionInput } from './submit.js';
+import type { ExecutionObserver, ResultReporter, RuntimeEvent, StepDispatcher } from './types.js';
 
 /** Options of the embedded runtime. */
 export interface RuntimeOptions {
@@ -33,31 +28,22 @@ export interface RuntimeOptions {
   observers?: ExecutionObserver[];
   /** How often the store is checked for an external stop or a callback redemption, in milliseconds. @defaultValue 500 */
   pollIntervalMs?: number;
+  /** Which runtime this is (stored on executions; `resume` adopts only its own). @defaultValue 'embedded' */
+  runtime?: string;
+  /** Makes the dispatcher (default: in-process); the distributed runtime passes a queue-backed one. */
+  dispatcher?: (report: ResultReporter) => ClosableDispatcher;
 }
 
-/** Input of `startExecution`. */
-export interface StartExecutionInput {
-  pipelineName: string;
-  /** A parsed definition or its JSON text. */
-  definition: PipelineDefinition | string;
-  /** Parameter overrides as strings, as `StartPipelineExecution` takes them. */
-  parameters?: Record<string, string>;
-  displayName?: string;
-  description?: string;
-  maxParallelExecutionSteps?: number;
-  selectiveExecution?: { sourceExecutionId?: string; selectedSteps: string[] };
+/** A dispatcher the runtime closes on `close()`. */
+export interface ClosableDispatcher extends StepDispatcher {
+  /** Stops dispatching; results reported afterwards are ignored. */
+  close(): void | Promise<void>;
+  /** Whether dispatching the same attempt twice is a no-op (then unstarted attempts resume as themselves). */
+  readonly idempotent?: boolean;
 }
 
-/** Step types the coordinator evaluates itself (no executor needed). */
-const BUILT_IN_TYPES = new Set(['Condition', 'Fail', 'Callback']);
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A new execution id: 12 lowercase alphanumerics from a cryptographic source. */
-export function newExecutionId(): string {
-  let id = '';
-  for (let i = 0; i < 12; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
-}
+export { newExecutionId } from './execution-id.js';
+export type { StartExecutionInput } from './submit.js';
 
 /**
  * Runs pipelines in this process against a `CairnStore`: the public API the CLI uses. Executions
@@ -66,7 +52,9 @@ export function newExecutionId(): string {
  */
 export class EmbeddedRuntime {
   private readonly coordinator: Coordinator;
-  private readonly dispatcher: InProcessDispatcher;
+  private readonly dispatcher: ClosableDispatcher;
+  private readonly runtimeName: string;
+  private readonly adopting = new Set<string>();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly store: CairnStore;
   private readonly router: ExecutorRouter;
@@ -82,21 +70,17 @@ export class EmbeddedRuntime {
     this.clock = options.clock ?? systemClock;
     this.arnPrefix = options.arnPrefix ?? 'arn:aws:sagemaker:local:000000000000';
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.runtimeName = options.runtime ?? 'embedded';
     const callback = createCallbackExecutor({ store: this.store, logger: this.logger, ...(options.callbackSink ? { sink: options.callbackSink } : {}) });
     const base = options.executors;
     this.router = {
       executors: [...base.executors, callback],
       executorFor: (step) => base.executorFor(step) ?? (step.Type === 'Callback' ? callback : undefined),
     };
-    this.dispatcher = new InProcessDispatcher({
-      router: this.router,
-      report: (...args) => this.coordinator.reportResult(...args),
-      artifacts: options.artifacts,
-      registry: this.store,
-      logger: this.logger,
-      clock: this.clock,
-      pollIntervalMs: this.pollIntervalMs,
-    });
+    const report: ResultReporter = (...args) => this.coordinator.reportResult(...args);
+    this.dispatcher = options.dispatcher
+      ? options.dispatcher(report)
+      : new InProcessDispatcher({ router: this.router, report, artifacts: options.artifacts, registry: this.store, logger: this.logger, clock: this.clock, pollIntervalMs: this.pollIntervalMs });
     this.coordinator = new Coordinator({
       store: this.store,
       artifacts: options.artifacts,
@@ -105,6 +89,7 @@ export class EmbeddedRuntime {
       clock: this.clock,
       observers: options.observers ?? [],
       onEvent: (event) => this.emit(event),
+      redispatchUnstarted: this.dispatcher.idempotent ?? false,
     });
     this.watcher = setInterval(() => void this.watchStops(), this.pollIntervalMs);
     this.watcher.unref();
@@ -116,36 +101,7 @@ export class EmbeddedRuntime {
    * starts driving it. Returns at once.
    */
   async startExecution(input: StartExecutionInput): Promise<ExecutionRecord> {
-    const definition = parsePipelineDefinition(input.definition);
-    const compiled = compilePipeline(definition);
-    const parameters = resolveParameters(definition.Parameters ?? [], input.parameters ?? {});
-    this.assertExecutors(compiled);
-    const plan = input.selectiveExecution ? await this.planSelective(compiled, input.pipelineName, input.selectiveExecution) : undefined;
-    const text = typeof input.definition === 'string' ? input.definition : serializePipelineDefinition(definition);
-    const pipeline = await this.store.putPipeline({ name: input.pipelineName, definition: text });
-    const id = newExecutionId();
-    const now = this.clock.now();
-    const pipelineArn = `${this.arnPrefix}:pipeline/${input.pipelineName.toLowerCase()}`;
-    const maxParallel = input.maxParallelExecutionSteps ?? pipeline.maxParallelExecutionSteps;
-    const record: ExecutionRecord = {
-      id,
-      arn: `${pipelineArn}/execution/${id}`,
-      pipelineName: input.pipelineName,
-      pipelineArn,
-      pipelineVersion: pipeline.version,
-      definition: text,
-      status: 'Executing',
-      parameters,
-      runtime: 'embedded',
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(maxParallel !== undefined ? { maxParallelExecutionSteps: maxParallel } : {}),
-      ...(input.selectiveExecution ? { selectiveExecution: input.selectiveExecution } : {}),
-    };
-    await this.store.createExecution(record);
+    const { record, compiled, plan } = await submitExecution(input, { store: this.store, router: this.router, clock: this.clock, arnPrefix: this.arnPrefix, runtime: this.runtimeName });
     this.emit({ type: 'execution', execution: { ...record } });
     this.coordinator.start({ ...record }, compiled, plan);
     return record;
@@ -165,9 +121,7 @@ export class EmbeddedRuntime {
   /** Stops an execution; for one driven by another process it marks it Stopping in the store. */
   async stopExecution(id: string): Promise<void> {
     if (this.coordinator.requestStop(id)) return;
-    const record = await this.getExecution(id);
-    if (record.status !== 'Executing') return;
-    await this.store.commit({ execution: { id, patch: { status: 'Stopping', updatedAt: this.clock.now() }, expectedVersion: record.version } });
+    await requestStopInStore(this.store, id, this.clock);
   }
 
   /** Retries a Failed or Stopped execution in place (same id; succeeded steps kept). */
@@ -177,12 +131,43 @@ export class EmbeddedRuntime {
     return { ...record, status: 'Executing' };
   }
 
-  /** Takes over every active embedded execution not driven here (after a crash or restart). */
+  /** Takes over every active execution of this runtime not driven here (after a crash or restart, or submitted by a client). */
   async resume(): Promise<ExecutionRecord[]> {
-    const driven = new Set(this.coordinator.executionIds);
-    const active = (await this.store.listActiveExecutions()).filter((e) => e.runtime === 'embedded' && !driven.has(e.id));
-    for (const record of active) await this.coordinator.resume(record, compilePipeline(parsePipelineDefinition(record.definition)));
-    return active;
+    const active = (await this.store.listActiveExecutions()).filter((e) => e.runtime === this.runtimeName);
+    const adopted: ExecutionRecord[] = [];
+    for (const record of active) if (await this.adopt(record)) adopted.push(record);
+    return adopted;
+  }
+
+  /** Takes over one active execution of this runtime if it is not driven here yet; resolves whether it did. */
+  async resumeExecution(id: string): Promise<boolean> {
+    const record = await this.store.getExecution(id);
+    return record !== undefined && record.runtime === this.runtimeName && !isTerminalExecutionStatus(record.status) && this.adopt(record);
+  }
+
+  /** Dispatches every in-flight attempt of every driven execution again (see `Coordinator.redispatchInFlight`); returns how many. */
+  redispatchInFlight(): number {
+    return this.coordinator.executionIds.reduce((n, id) => n + this.coordinator.redispatchInFlight(id), 0);
+  }
+
+  /** Executions this runtime drives now. */
+  get drivenExecutionIds(): string[] {
+    return this.coordinator.executionIds;
+  }
+
+  private async adopt(record: ExecutionRecord): Promise<boolean> {
+    if (this.adopting.has(record.id) || this.coordinator.executionIds.includes(record.id)) return false;
+    this.adopting.add(record.id);
+    try {
+      const compiled = compilePipeline(parsePipelineDefinition(record.definition));
+      // A submitted execution nobody has started yet: start it (selective plans copy steps first).
+      const fresh = record.selectiveExecution !== undefined && (await this.store.listStepExecutions(record.id)).length === 0;
+      if (fresh) this.coordinator.start(record, compiled, await planSelective(this.store, compiled, record.pipelineName, record.selectiveExecution!));
+      else await this.coordinator.resume(record, compiled);
+      return true;
+    } finally {
+      this.adopting.delete(record.id);
+    }
   }
 
   /** Subscribes to progress events; returns the unsubscribe function. */
@@ -194,7 +179,7 @@ export class EmbeddedRuntime {
   /** Stops driving executions (they stay resumable); does not close the store or the executors. */
   async close(): Promise<void> {
     clearInterval(this.watcher);
-    this.dispatcher.close();
+    await this.dispatcher.close();
     this.coordinator.close();
   }
 
@@ -208,48 +193,19 @@ export class EmbeddedRuntime {
     }
   }
 
-  private async getExecution(id: string): Promise<ExecutionRecord> {
-    const record = await this.store.getExecution(id);
-    if (!record) {
-      throw new OrchestratorError(ErrorCode.ExecutionNotFound, `There is no execution "${id}".`, { fix: 'list executions with `cairn executions list` and use one of their ids.' });
-    }
-    return record;
+  private getExecution(id: string): Promise<ExecutionRecord> {
+    return getExecutionOrThrow(this.store, id);
   }
 
-  /** Notices stops requested by other processes. */
+  /** Notices stops requested by other processes (one query for all driven executions). */
   private async watchStops(): Promise<void> {
-    for (const id of this.coordinator.executionIds) {
-      try {
-        const record = await this.store.getExecution(id);
-        if (record?.status === 'Stopping') this.coordinator.requestStop(id);
-      } catch (err) {
-        this.logger.warn({ err, executionId: id }, 'could not check the execution for a stop request');
-      }
+    const driven = new Set(this.coordinator.executionIds);
+    if (driven.size === 0) return;
+    try {
+      const stopping = await this.store.listExecutions({ status: 'Stopping', limit: 10_000 });
+      for (const record of stopping) if (driven.has(record.id)) this.coordinator.requestStop(record.id);
+    } catch (err) {
+      this.logger.warn({ err }, 'could not check executions for stop requests');
     }
-  }
-
-  private assertExecutors(compiled: CompiledPipeline): void {
-    const missing = [...compiled.steps.values()].filter((s) => !BUILT_IN_TYPES.has(s.step.Type) && !this.router.executorFor(s.step));
-    if (missing.length === 0) return;
-    const types = [...new Set(missing.map((s) => s.step.Type))];
-    throw new OrchestratorError(ErrorCode.ExecutorMissing, `No executor runs step(s) ${missing.map((s) => `"${s.name}" (${s.step.Type})`).join(', ')}.`, {
-      fix: `register an executor for type ${types.map((t) => `'${t}'`).join(', ')}, or route these steps to one.`,
-    });
-  }
-
-  private async planSelective(compiled: CompiledPipeline, pipelineName: string, selection: NonNullable<StartExecutionInput['selectiveExecution']>): Promise<StartPlan> {
-    let sourceSteps: StepExecutionRecord[] | undefined;
-    if (selection.sourceExecutionId !== undefined) {
-      const source = await this.getExecution(selection.sourceExecutionId);
-      if (source.pipelineName !== pipelineName || !isTerminalExecutionStatus(source.status)) {
-        throw new OrchestratorError(ErrorCode.ParameterInvalid, `Execution ${source.id} cannot be the source: it belongs to pipeline "${source.pipelineName}" and is ${source.status}.`, {
-          fix: 'use a Succeeded, Failed or Stopped execution of the same pipeline as the source.',
-        });
-      }
-      sourceSteps = await this.store.listStepExecutions(source.id);
-    }
-    const plan = planSelectiveExecution(compiled, selection.selectedSteps, sourceSteps);
-    const reused = new Set(plan.reused);
-    return { reused: (sourceSteps ?? []).filter((r) => reused.has(r.stepName)), excluded: plan.excluded };
   }
 }
