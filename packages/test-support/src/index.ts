@@ -1,8 +1,11 @@
 /**
- * Test fixtures shared by Cairn's packages (private).
+ * Test fixtures shared by Cairn's packages (private). Outside vitest (benchmarks, scripts) import
+ * the server helpers from `@cairn/test-support/postgres-server` or `/redis-server` instead.
  *
  * @example
  * postgresTest('stores', async ({ databaseUrl, schema }) => { … });
  */
-export { postgresTest, startPostgres, createSchema, dropSchema, uniqueSchemaName, LOCAL_DATABASE_URL } from './postgres.js';
-export { redisTest, startRedis, uniqueRedisPrefix, LOCAL_REDIS_URL } from './redis.js';
+export { postgresTest } from './postgres.js';
+export { startPostgres, createSchema, dropSchema, uniqueSchemaName, LOCAL_DATABASE_URL } from './postgres-server.js';
+export { redisTest } from './redis.js';
+export { startRedis, uniqueRedisPrefix, LOCAL_REDIS_URL } from './redis-server.js';

@@ -64,6 +64,8 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
           .addColumn('version', 'integer', (c) => c.notNull())
           .addColumn('record', sql.raw(json), (c) => c.notNull())
           .addPrimaryKeyConstraint('step_executions_pk', ['execution_id', 'step_name'])
+          // SQLite: cluster rows on the key instead of keeping a rowid table plus a key index.
+          .$call((t) => (dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
           .execute();
         await db.schema
           .createIndex('step_executions_cache')

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../clock.js';
 import { isTerminalExecutionStatus, ExecutionStatus } from '../../scheduler/status.js';
 import type {
@@ -87,6 +87,7 @@ export abstract class SqlStore implements CairnStore {
   private readonly arnPrefix: string;
   private readonly clock: Clock;
   private readonly maxParameters: number;
+  private readonly statements = new Map<string, string>();
 
   protected constructor(config: SqlStoreConfig) {
     this.db = config.db;
@@ -384,12 +385,17 @@ export abstract class SqlStore implements CairnStore {
   private async checkExistingSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
     const existing = writes.filter((w) => w.expectedVersion > 0);
     for (const part of chunk(existing, this.rowsPerStatement(2))) {
-      const rows = await trx
-        .selectFrom('step_executions')
-        .select(['execution_id', 'step_name', 'version'])
-        .where('execution_id', 'in', [...new Set(part.map((w) => w.record.executionId))])
-        .where('step_name', 'in', [...new Set(part.map((w) => w.record.stepName))])
-        .execute();
+      const ids = [...new Set(part.map((w) => w.record.executionId))];
+      const names = [...new Set(part.map((w) => w.record.stepName))];
+      const text = this.compiled(`versions:${ids.length}:${names.length}`, () =>
+        trx
+          .selectFrom('step_executions')
+          .select(['execution_id', 'step_name', 'version'])
+          .where('execution_id', 'in', ids)
+          .where('step_name', 'in', names)
+          .compile(),
+      );
+      const { rows } = await trx.executeQuery<{ execution_id: string; step_name: string; version: number }>(CompiledQuery.raw(text, [...ids, ...names]));
       const stored = new Map(rows.map((r) => [stepKey(r.execution_id, r.step_name), Number(r.version)]));
       for (const write of part) checkStepVersion(write, stored.get(stepKey(write.record.executionId, write.record.stepName)));
     }
@@ -397,28 +403,27 @@ export abstract class SqlStore implements CairnStore {
 
   /** Multi-row upserts that only replace a row whose stored version is the incoming one minus 1. */
   private async upsertSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
-    for (const part of chunk(writes, this.rowsPerStatement(8))) {
-      const result = await trx
-        .insertInto('step_executions')
-        .values(part.map((w) => stepToRow(w.record)))
-        .onConflict((oc) =>
-          oc
-            .columns(['execution_id', 'step_name'])
-            .doUpdateSet((eb) => ({
-              status: eb.ref('excluded.status'),
-              cache_key: eb.ref('excluded.cache_key'),
-              end_time: eb.ref('excluded.end_time'),
-              updated_at: eb.ref('excluded.updated_at'),
-              version: eb.ref('excluded.version'),
-              record: eb.ref('excluded.record'),
-            }))
-            .where(sql<number>`step_executions.version`, '=', sql<number>`excluded.version - 1`),
-        )
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows) !== part.length) {
-        throw storeConflict(`${part.length - Number(result.numInsertedOrUpdatedRows)} of ${part.length} step writes found a newer or existing version`);
+    for (const part of chunk(writes, this.rowsPerStatement(STEP_COLUMNS.length))) {
+      const text = this.compiled(`upsert:${part.length}`, () => compileStepUpsert(trx, part.length));
+      const parameters = part.flatMap((w) => {
+        const row = stepToRow(w.record);
+        return STEP_COLUMNS.map((column) => row[column]);
+      });
+      const { numAffectedRows } = await trx.executeQuery(CompiledQuery.raw(text, parameters));
+      if (Number(numAffectedRows) !== part.length) {
+        throw storeConflict(`${part.length - Number(numAffectedRows)} of ${part.length} step writes found a newer or existing version`);
       }
     }
+  }
+
+  /** SQL text of a hot statement, compiled by Kysely once per shape and reused. */
+  private compiled(key: string, compile: () => { sql: string }): string {
+    let text = this.statements.get(key);
+    if (text === undefined) {
+      text = compile().sql;
+      this.statements.set(key, text);
+    }
+    return text;
   }
 
   private async patchExecution(trx: Db, patch: NonNullable<StoreBatch['execution']>): Promise<void> {
@@ -452,6 +457,30 @@ type TokenRowInsert = CairnDatabase['callback_tokens'];
 type ModelPackageRowInsert = CairnDatabase['model_packages'];
 type EntityRowInsert = CairnDatabase['lineage_entities'];
 type AssociationRowInsert = CairnDatabase['lineage_associations'];
+
+/** Column order of step rows in the compiled upsert and its parameters. */
+const STEP_COLUMNS = ['execution_id', 'step_name', 'status', 'cache_key', 'end_time', 'updated_at', 'version', 'record'] as const;
+
+function compileStepUpsert(db: Db, rowCount: number): CompiledQuery {
+  const placeholder = Object.fromEntries(STEP_COLUMNS.map((c) => [c, 0])) as unknown as CairnDatabase['step_executions'];
+  return db
+    .insertInto('step_executions')
+    .values(Array.from({ length: rowCount }, () => placeholder))
+    .onConflict((oc) =>
+      oc
+        .columns(['execution_id', 'step_name'])
+        .doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          cache_key: eb.ref('excluded.cache_key'),
+          end_time: eb.ref('excluded.end_time'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: eb.ref('excluded.version'),
+          record: eb.ref('excluded.record'),
+        }))
+        .where(sql<number>`step_executions.version`, '=', sql<number>`excluded.version - 1`),
+    )
+    .compile();
+}
 
 async function ensureGroup(db: Db, input: { name: string; description?: string; arnPrefix: string; now: number }): Promise<ModelPackageGroupRecord> {
   await db
