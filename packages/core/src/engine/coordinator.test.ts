@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { compilePipeline } from '../compile/compile-pipeline.js';
+import { parsePipelineDefinition } from '../definition/parse.js';
+import type { ExecutionRecord } from '../store/execution-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { CairnStore } from '../store/store.js';
+import { Coordinator } from './coordinator.js';
+import { definition, ManualClock, memoryArtifacts, processing, silentLogger } from './engine-test-support.js';
+import type { StepDispatcher, StepRef, StepWork } from './types.js';
+
+/** A dispatcher that only records what it was asked to do; tests report results by hand. */
+class RecordingDispatcher implements StepDispatcher {
+  readonly dispatched: StepWork[] = [];
+  readonly stopped: StepRef[] = [];
+  dispatch(work: StepWork): void {
+    this.dispatched.push(work);
+  }
+  stop(ref: StepRef): void {
+    this.stopped.push(ref);
+  }
+}
+
+async function setup(store: CairnStore, steps: unknown[]) {
+  const clock = new ManualClock();
+  const dispatcher = new RecordingDispatcher();
+  const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock });
+  const compiled = compilePipeline(parsePipelineDefinition(definition(steps)));
+  const record: ExecutionRecord = {
+    id: 'abcdefabcdef',
+    arn: 'arn:aws:sagemaker:local:0:pipeline/p/execution/abcdefabcdef',
+    pipelineName: 'p',
+    pipelineArn: 'arn:aws:sagemaker:local:0:pipeline/p',
+    pipelineVersion: 1,
+    definition: JSON.stringify(compiled.definition),
+    status: 'Executing',
+    parameters: {},
+    runtime: 'embedded',
+    createdAt: clock.now(),
+    updatedAt: clock.now(),
+    version: 1,
+  };
+  await store.createExecution(record);
+  return { coordinator, dispatcher, compiled, record, clock };
+}
+
+const ok = { state: 'succeeded' as const, properties: { ProcessingJobArn: 'arn:job' } };
+
+describe('Coordinator', () => {
+  it('dispatches only after the Starting record is committed, and rejects stale and duplicate results', async () => {
+    const store = new MemoryStore();
+    const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A'), processing('B', { DependsOn: ['A'] })]);
+    coordinator.start(record, compiled);
+    expect(dispatcher.dispatched).toHaveLength(0);
+    await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+    expect(await store.getStepExecution(record.id, 'A')).toMatchObject({ status: 'Starting', attempt: 1 });
+    expect(await coordinator.reportResult(record.id, 'A', 2, ok)).toBe(false);
+    expect(await coordinator.reportResult(record.id, 'Nope', 1, ok)).toBe(false);
+    expect(await coordinator.reportResult('other', 'A', 1, ok)).toBe(false);
+    expect(await coordinator.reportResult(record.id, 'A', 1, { state: 'running', handle: { id: 1 } })).toBe(true);
+    expect(await store.getStepExecution(record.id, 'A')).toMatchObject({ status: 'Executing', handle: { id: 1 } });
+    expect(await coordinator.reportResult(record.id, 'A', 1, ok)).toBe(true);
+    expect(await coordinator.reportResult(record.id, 'A', 1, ok)).toBe(false);
+    expect(await coordinator.reportResult(record.id, 'A', 1, { state: 'failed', error: { code: 'STEP_FAILED', message: 'late', retryable: false } })).toBe(false);
+    expect(await store.getStepExecution(record.id, 'A')).toMatchObject({ status: 'Succeeded', metadata: { ProcessingJob: { Arn: 'arn:job' } } });
+    expect(dispatcher.dispatched.map((w) => w.stepName)).toEqual(['A', 'B']);
+  });
+
+  it('stops dispatched steps through the dispatcher and ends Stopped once they report', async () => {
+    const store = new MemoryStore();
+    const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A')]);
+    coordinator.start(record, compiled);
+    await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+    const done = coordinator.waitFor(record.id)!;
+    expect(coordinator.requestStop(record.id)).toBe(true);
+    await expect.poll(() => dispatcher.stopped.length).toBe(1);
+    expect(await store.getStepExecution(record.id, 'A')).toMatchObject({ status: 'Stopping' });
+    expect((await store.getExecution(record.id))?.status).toBe('Stopping');
+    await coordinator.reportResult(record.id, 'A', 1, { state: 'stopped' });
+    expect(await done).toMatchObject({ status: 'Stopped' });
+    expect(await store.getStepExecution(record.id, 'A')).toMatchObject({ status: 'Stopped' });
+  });
+
+  it('resumes: an attempt with a handle is re-dispatched as is, one without starts a new attempt', async () => {
+    const store = new MemoryStore();
+    const first = await setup(store, [processing('A'), processing('B')]);
+    first.coordinator.start(first.record, first.compiled);
+    await expect.poll(() => first.dispatcher.dispatched.length).toBe(2);
+    await first.coordinator.reportResult(first.record.id, 'A', 1, { state: 'running', handle: { pid: 7 } });
+    first.coordinator.close();
+
+    const dispatcher = new RecordingDispatcher();
+    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
+    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    await expect.poll(() => dispatcher.dispatched.length).toBe(2);
+    const byStep = Object.fromEntries(dispatcher.dispatched.map((w) => [w.stepName, w]));
+    expect(byStep['A']).toMatchObject({ attempt: 1, handle: { pid: 7 } });
+    expect(byStep['B']).toMatchObject({ attempt: 2 });
+    expect(byStep['B']!.handle).toBeUndefined();
+  });
+
+  it('keeps SQLite records consistent through retries and an execution retry', async () => {
+    const store = await SqliteStore.open({ path: ':memory:' });
+    try {
+      const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A'), processing('B', { DependsOn: ['A'] })]);
+      coordinator.start(record, compiled);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+      await coordinator.reportResult(record.id, 'A', 1, ok);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(2);
+      const failed = coordinator.waitFor(record.id)!;
+      await coordinator.reportResult(record.id, 'B', 1, { state: 'failed', error: { code: 'STEP_FAILED', message: 'bad', retryable: false } });
+      expect(await failed).toMatchObject({ status: 'Failed', failureReason: 'Step failure: One or multiple steps failed' });
+      await coordinator.retry((await store.getExecution(record.id))!, compiled);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(3);
+      expect(dispatcher.dispatched[2]).toMatchObject({ stepName: 'B', attempt: 2 });
+      const done = coordinator.waitFor(record.id)!;
+      await coordinator.reportResult(record.id, 'B', 2, ok);
+      expect(await done).toMatchObject({ status: 'Succeeded' });
+      const stored = await store.getExecution(record.id);
+      expect(stored?.status).toBe('Succeeded');
+      expect(stored?.failureReason).toBeUndefined();
+      expect((await store.listStepExecutions(record.id)).map((s) => [s.stepName, s.status, s.attempt]).sort()).toEqual([
+        ['A', 'Succeeded', 1],
+        ['B', 'Succeeded', 2],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
