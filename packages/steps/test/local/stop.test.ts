@@ -9,7 +9,7 @@ describe('local executor stop', () => {
     const s = step('Processing', 'Hang');
     const c = h.ctx('Hang', 'Processing');
     const args = {
-      AppSpecification: { ImageUri: NODE_IMAGE, ContainerEntrypoint: ['node', '/opt/ml/processing/input/code/spawn-tree.ts'] },
+      AppSpecification: { ImageUri: NODE_IMAGE, ContainerEntrypoint: ['node', '/opt/ml/processing/input/code/spawn-tree.mjs'] },
       ProcessingInputs: [{ InputName: 'code', S3Input: { S3Uri: 's3://fixtures/code', LocalPath: '/opt/ml/processing/input/code' } }],
     };
     const handle = await h.executor.start({ step: s, arguments: args, jobName: 'job-hang' }, c);
