@@ -4,8 +4,8 @@
  * Run: `node --import tsx bench/store/store.bench.ts`.
  *
  * Workloads, each over 10,000 steps making three writes (Starting → Executing → Succeeded, as
- * the engine does): batches of 1,000 steps, batches of 10, and one step per commit with an
- * execution patch (the worst case).
+ * the engine does): batches of 1,000 steps, batches of 10, and (over 1,000 steps) one step per
+ * commit with an execution patch, the worst case.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,30 +33,30 @@ function step(executionId: string, i: number, version: number): StepExecutionRec
  * of this process's CPU time (the fairer figure on a shared, loaded machine; for SQLite it
  * includes the database work, for PostgreSQL only the client's).
  */
-async function measure(store: CairnStore, batch: number, patchExecution: boolean): Promise<{ wall: number; cpu: number }> {
+async function measure(store: CairnStore, batch: number, patchExecution: boolean, steps = STEPS): Promise<{ wall: number; cpu: number }> {
   const execution = makeExecutionRecord();
   await store.createExecution(execution);
   let executionVersion = execution.version;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   for (let version = 1; version <= 3; version++) {
-    for (let from = 0; from < STEPS; from += batch) {
-      const steps = Array.from({ length: Math.min(batch, STEPS - from) }, (_, k) => step(execution.id, from + k, version));
+    for (let from = 0; from < steps; from += batch) {
+      const records = Array.from({ length: Math.min(batch, steps - from) }, (_, k) => step(execution.id, from + k, version));
       await store.commit({
-        steps,
+        steps: records,
         ...(patchExecution ? { execution: { id: execution.id, patch: { updatedAt: from }, expectedVersion: executionVersion++ } } : {}),
       });
     }
   }
   const cpu = process.cpuUsage(cpuStarted);
-  const rows = 3 * STEPS;
+  const rows = 3 * steps;
   return { wall: Math.round(rows / ((performance.now() - started) / 1000)), cpu: Math.round(rows / ((cpu.user + cpu.system) / 1e6)) };
 }
 
 async function run(name: string, store: CairnStore): Promise<void> {
   const batch1000 = await measure(store, 1000, false);
   const batch10 = await measure(store, 10, false);
-  const batch1WithPatch = await measure(store, 1, true);
+  const batch1WithPatch = await measure(store, 1, true, 1_000);
   const result = { bench: 'store', store: name, steps: STEPS, rowsPerSec: { batch1000, batch10, batch1WithPatch }, loadAverage1m: loadavg()[0] };
   console.log(JSON.stringify(result));
 }
