@@ -18,7 +18,6 @@ export function toDescribePipelineExecution(record: ExecutionRecord): JsonObject
     PipelineExecutionDisplayName: record.displayName,
     PipelineExecutionStatus: record.status,
     PipelineExecutionDescription: record.description,
-    PipelineExperimentConfig: { ExperimentName: record.pipelineName, TrialName: record.id },
     FailureReason: record.failureReason,
     CreationTime: seconds(record.createdAt),
     LastModifiedTime: seconds(record.updatedAt),
