@@ -11,6 +11,7 @@ import {
   type StepExecutor,
   type StepRequest,
 } from '@cairn/core';
+import { checkResult, pickCheckFields } from './check-properties.js';
 import { classifyAwsError, isAwsError, isTransientAwsError, jobFailureError } from './aws-errors.js';
 import { JOB_KINDS, SAGEMAKER_STEP_TYPES, isSageMakerStepType, type JobKind } from './job-kinds.js';
 import { sagemakerName } from './job-names.js';
@@ -48,6 +49,8 @@ export const SageMakerHandleSchema = z.object({
   polls: z.number().int().nonnegative(),
   pollErrors: z.number().int().nonnegative(),
   pollDelayMs: z.number().nonnegative(),
+  /** QualityCheck / ClarifyCheck step-level keys (CheckType, baselines …), for their properties. */
+  check: z.custom<JsonObject>((value) => typeof value === 'object' && value !== null && !Array.isArray(value)).optional(),
 });
 /** The persisted state of a started SageMaker job. */
 export type SageMakerHandle = z.infer<typeof SageMakerHandleSchema>;
@@ -101,8 +104,9 @@ class SageMakerExecutor implements StepExecutor {
       polls: 0,
       pollErrors: 0,
       pollDelayMs: this.pollIntervalMs,
+      ...(stepType === 'QualityCheck' || stepType === 'ClarifyCheck' ? { check: pickCheckFields(request.stepFields ?? {}) } : {}),
     };
-    return handle;
+    return toExecutionHandle(handle);
   }
 
   /** Creates the resource, or adopts it when an earlier attempt at this create already made it. */
@@ -143,8 +147,7 @@ class SageMakerExecutor implements StepExecutor {
       case 'running':
         return { state: 'running', handle: this.nextPoll(handle, 0) };
       case 'succeeded':
-        if (handle.stepType === 'RegisterModel') await mirrorModelPackage(properties, ctx);
-        return { state: 'succeeded', properties, metadata };
+        return this.succeeded(handle, properties, metadata, ctx);
       case 'stopped':
         return { state: 'stopped', properties };
       case 'failed': {
@@ -161,11 +164,20 @@ class SageMakerExecutor implements StepExecutor {
     }
   }
 
+  private async succeeded(handle: SageMakerHandle, properties: JsonObject, metadata: JsonObject, ctx: ExecutionContext): Promise<JobState> {
+    if (handle.stepType === 'RegisterModel') await mirrorModelPackage(properties, ctx);
+    if ((handle.stepType === 'QualityCheck' || handle.stepType === 'ClarifyCheck') && handle.check) {
+      const arn = JOB_KINDS[handle.stepType].arn(properties);
+      const check = checkResult(handle.stepType, properties, handle.check, arn);
+      return { state: 'succeeded', properties: { ...properties, ...check.properties }, metadata: check.metadata };
+    }
+    return { state: 'succeeded', properties, metadata };
+  }
+
   /** The handle for the next poll, with the delay backed off. */
   private nextPoll(handle: SageMakerHandle, pollErrors: number): ExecutionHandle {
     const pollDelayMs = Math.min(this.maxPollIntervalMs, Math.round(handle.pollDelayMs * BACKOFF_RATE));
-    const next: SageMakerHandle = { ...handle, polls: handle.polls + 1, pollErrors, pollDelayMs };
-    return next;
+    return toExecutionHandle({ ...handle, polls: handle.polls + 1, pollErrors, pollDelayMs });
   }
 
   async stop(rawHandle: ExecutionHandle, ctx: ExecutionContext): Promise<void> {
@@ -185,6 +197,12 @@ class SageMakerExecutor implements StepExecutor {
   async close(): Promise<void> {
     if (this.ownsClient) this.client.destroy();
   }
+}
+
+/** The handle as the JSON the store keeps (no `undefined` members). */
+function toExecutionHandle(handle: SageMakerHandle): ExecutionHandle {
+  const { check, ...rest } = handle;
+  return check ? { ...rest, check } : rest;
 }
 
 function parseHandle(raw: ExecutionHandle): SageMakerHandle {

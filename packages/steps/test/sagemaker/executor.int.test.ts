@@ -127,13 +127,43 @@ describe('sagemakerExecutor: each step type through start and poll', () => {
     expect(fake.aws.s3.readText('s3://data/scored/batch.csv.out')).toBeDefined();
   });
 
-  it('runs a quality check as a processing job, with its own Metadata key', async () => {
+  it('runs a quality check as a processing job: baselines as properties, its own Metadata key', async () => {
     const ex = executor();
     const ctx = executionContext('Check', { stepType: 'QualityCheck' });
-    const step = { Name: 'Check', Type: 'QualityCheck', CheckType: 'DATA_QUALITY', Arguments: processingArguments() };
+    const step = {
+      Name: 'Check',
+      Type: 'QualityCheck',
+      CheckType: 'DATA_QUALITY',
+      SkipCheck: false,
+      RegisterNewBaseline: false,
+      SuppliedBaselineConstraints: 's3://baselines/constraints.json',
+      Arguments: processingArguments(),
+    };
     const handle = await ex.start(stepRequest(step, 'pipelines-exec00000001-Check-1'), ctx);
     const done = await pollUntilDone(ex, handle, ctx);
-    expect(done).toMatchObject({ state: 'succeeded', properties: { ProcessingJobStatus: 'Completed' }, metadata: { QualityCheck: { CheckJobArn: expect.any(String) } } });
+    if (done.state !== 'succeeded') throw new Error(JSON.stringify(done));
+    expect(done.properties).toMatchObject({
+      ProcessingJobStatus: 'Completed',
+      CalculatedBaselineStatistics: 's3://data/report/statistics.json',
+      CalculatedBaselineConstraints: 's3://data/report/constraints.json',
+      BaselineUsedForDriftCheckStatistics: 's3://data/report/statistics.json',
+      BaselineUsedForDriftCheckConstraints: 's3://baselines/constraints.json',
+    });
+    expect(done.metadata).toEqual({
+      QualityCheck: expect.objectContaining({ CheckType: 'DATA_QUALITY', SkipCheck: false, CheckJobArn: expect.stringContaining(':processing-job/') }),
+    });
+  });
+
+  it('runs a clarify check; with RegisterNewBaseline the calculated baseline is the one used', async () => {
+    const ex = executor();
+    const ctx = executionContext('Bias', { stepType: 'ClarifyCheck' });
+    const step = { Name: 'Bias', Type: 'ClarifyCheck', CheckType: 'DATA_BIAS', RegisterNewBaseline: true, SuppliedBaselineConstraints: 's3://b/old.json', Arguments: processingArguments() };
+    const done = await pollUntilDone(ex, await ex.start(stepRequest(step, 'pipelines-exec00000001-Bias-1'), ctx), ctx);
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      properties: { CalculatedBaselineConstraints: 's3://data/report/analysis.json', BaselineUsedForDriftCheckConstraints: 's3://data/report/analysis.json' },
+      metadata: { ClarifyCheck: { CheckType: 'DATA_BIAS' } },
+    });
   });
 
   it('runs an AutoML job', async () => {

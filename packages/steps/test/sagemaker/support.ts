@@ -56,7 +56,8 @@ export function executionContext(stepName: string, overrides: Partial<ExecutionC
 /** A step request whose arguments are taken as already resolved. */
 export function stepRequest(step: JsonObject, jobName: string): StepRequest {
   const parsed = StepSchema.parse(step);
-  return { step: parsed, arguments: step['Arguments'] as JsonObject, jobName };
+  const { Name: _n, Type: _t, Arguments, DependsOn: _d, RetryPolicies: _r, CacheConfig: _c, ...stepFields } = step;
+  return { step: parsed, arguments: Arguments as JsonObject, jobName, ...(Object.keys(stepFields).length > 0 ? { stepFields } : {}) };
 }
 
 /** Training arguments as the SDK writes them. */
