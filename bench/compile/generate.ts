@@ -13,7 +13,9 @@ function processing(name: string, input: unknown): Step {
       },
       AppSpecification: { ImageUri: IMAGE },
       RoleArn: ROLE,
-      ProcessingInputs: [{ InputName: 'in', S3Input: { S3Uri: input, LocalPath: '/opt/ml/processing/input' } }],
+      ProcessingInputs: [
+        { InputName: 'in', S3Input: { S3Uri: input, S3DataType: 'S3Prefix', LocalPath: '/opt/ml/processing/input' } },
+      ],
       ProcessingOutputConfig: {
         Outputs: [
           {

@@ -96,8 +96,8 @@ describe('parsePipelineDefinition: schema issues', () => {
   it('reports a malformed expression at the offending field, deep in Arguments', () => {
     const step = training('A');
     (step.Arguments as Record<string, unknown>)['InputDataConfig'] = [
-      { ChannelName: 'train', DataSource: { S3DataSource: { S3Uri: 'x' } } },
-      { ChannelName: { Get: 5 } },
+      { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/t' } } },
+      { ChannelName: { Get: 5 }, DataSource: {} },
     ];
     const [issue] = issuesOf(definition([step]));
     expect(issue).toMatchObject({ code: 'INVALID_EXPRESSION', path: 'Steps[0].Arguments.InputDataConfig[1].ChannelName.Get' });
@@ -107,6 +107,20 @@ describe('parsePipelineDefinition: schema issues', () => {
     const [issue] = issuesOf(definition([{ Name: 'F', Type: 'Fail', Arguments: { ErrorMessage: 3 } }]));
     expect(issue).toMatchObject({ code: 'INVALID_VALUE', path: 'Steps[0].Arguments.ErrorMessage' });
     expect(issue!.message).toMatch(/string/);
+  });
+
+  it('requires the nested fields SageMaker requires, when their parent is present', () => {
+    const step = training('A');
+    (step.Arguments as Record<string, unknown>)['InputDataConfig'] = [{ ChannelName: 'train', DataSource: { S3DataSource: { S3Uri: 's3://b' } } }];
+    const [issue] = issuesOf(definition([step]));
+    expect(issue).toMatchObject({ code: 'MISSING_FIELD', path: 'Steps[0].Arguments.InputDataConfig[0].DataSource.S3DataSource.S3DataType' });
+  });
+
+  it('requires exactly one of ClusterId and ClusterConfig in an EMR step', () => {
+    const emr = { Name: 'E', Type: 'EMR', Arguments: { StepConfig: { HadoopJarStep: { Jar: 's3://j' } } } };
+    const [issue] = issuesOf(definition([emr]));
+    expect(issue).toMatchObject({ code: 'INVALID_VALUE', path: 'Steps[0].Arguments' });
+    expect(issue!.message).toContain('ClusterId');
   });
 
   it('rejects a wrong Version with the allowed value', () => {

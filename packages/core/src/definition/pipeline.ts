@@ -14,11 +14,11 @@ export const PipelineDefinitionSchema = z.strictObject({
   Metadata: z.record(z.string(), z.string()).optional(),
   Parameters: z.array(ParameterSchema).optional(),
   PipelineExperimentConfig: z
-    .union([z.looseObject({ ExperimentName: StringValue.optional(), TrialName: StringValue.optional() }), z.null()])
+    .union([z.strictObject({ ExperimentName: StringValue.optional(), TrialName: StringValue.optional() }), z.null()])
     .optional(),
   MlflowConfig: z
     .union([
-      z.looseObject({ MlflowResourceArn: nullableString.optional(), MlflowExperimentName: nullableString.optional() }),
+      z.strictObject({ MlflowResourceArn: nullableString.optional(), MlflowExperimentName: nullableString.optional() }),
       z.null(),
     ])
     .optional(),

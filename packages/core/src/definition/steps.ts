@@ -71,29 +71,56 @@ const ProcessingArgumentsSchema = z.looseObject({
   }),
   AppSpecification: z.looseObject({ ImageUri: StringValue }),
   RoleArn: StringValue,
-  ProcessingInputs: z.array(z.looseObject({ InputName: StringValue })).optional(),
+  ProcessingInputs: z
+    .array(
+      z.looseObject({
+        InputName: StringValue,
+        // Or DatasetDefinition: S3Input is optional, but complete when present.
+        S3Input: z.looseObject({ S3Uri: StringValue, S3DataType: StringValue }).optional(),
+      }),
+    )
+    .optional(),
   ProcessingOutputConfig: z
-    .looseObject({ Outputs: z.array(z.looseObject({ OutputName: StringValue })) })
+    .looseObject({
+      Outputs: z.array(
+        z.looseObject({
+          OutputName: StringValue,
+          // Or FeatureStoreOutput.
+          S3Output: z.looseObject({ S3Uri: StringValue, S3UploadMode: StringValue }).optional(),
+        }),
+      ),
+    })
     .optional(),
 });
+
+/** `S3DataSource` of training channels and transform inputs (reference §4.2). */
+const S3DataSourceSchema = z.looseObject({ S3DataType: StringValue, S3Uri: StringValue });
 
 const TrainingArgumentsSchema = z.looseObject({
   AlgorithmSpecification: z.looseObject({ TrainingInputMode: StringValue }),
   RoleArn: StringValue,
   OutputDataConfig: z.looseObject({ S3OutputPath: StringValue }),
-  InputDataConfig: z.array(z.looseObject({ ChannelName: StringValue })).optional(),
+  InputDataConfig: z
+    .array(
+      z.looseObject({
+        ChannelName: StringValue,
+        // Or FileSystemDataSource / DatasetSource: S3DataSource is optional, but complete when present.
+        DataSource: z.looseObject({ S3DataSource: S3DataSourceSchema.optional() }),
+      }),
+    )
+    .optional(),
 });
 
 const TuningArgumentsSchema = z.looseObject({
   HyperParameterTuningJobConfig: z.looseObject({
     Strategy: StringValue,
-    ResourceLimits: z.looseObject({}),
+    ResourceLimits: z.looseObject({ MaxParallelTrainingJobs: NumberValue }),
   }),
 });
 
 const AutoMLArgumentsSchema = z.looseObject({
-  InputDataConfig: z.unknown(),
-  OutputDataConfig: z.unknown(),
+  InputDataConfig: z.array(z.looseObject({})),
+  OutputDataConfig: z.looseObject({ S3OutputPath: StringValue }),
   RoleArn: StringValue,
 });
 
@@ -103,7 +130,7 @@ const RegisterModelArgumentsSchema = z.looseObject({});
 
 const TransformArgumentsSchema = z.looseObject({
   ModelName: StringValue,
-  TransformInput: z.looseObject({ DataSource: z.looseObject({}) }),
+  TransformInput: z.looseObject({ DataSource: z.looseObject({ S3DataSource: S3DataSourceSchema }) }),
   TransformOutput: z.looseObject({ S3OutputPath: StringValue }),
   TransformResources: z.looseObject({ InstanceType: StringValue, InstanceCount: NumberValue }),
 });
@@ -219,7 +246,19 @@ export const EMRStepSchema = z.strictObject({
   ...cache,
   ...retry,
   Type: z.literal('EMR'),
-  Arguments: z.looseObject({ StepConfig: z.looseObject({ HadoopJarStep: z.looseObject({ Jar: StringValue }) }) }),
+  Arguments: z
+    .looseObject({
+      ClusterId: StringValue.optional(),
+      ClusterConfig: z.looseObject({}).optional(),
+      StepConfig: z.looseObject({ HadoopJarStep: z.looseObject({ Jar: StringValue }) }),
+      ExecutionRoleArn: StringValue.optional(),
+    })
+    .refine((a) => (a.ClusterId === undefined) !== (a.ClusterConfig === undefined), {
+      message: 'An EMR step names exactly one of ClusterId (an existing cluster) or ClusterConfig (a new one)',
+    })
+    .refine((a) => a.ExecutionRoleArn === undefined || a.ClusterId !== undefined, {
+      message: 'ExecutionRoleArn is only allowed with ClusterId',
+    }),
 });
 export const FailStepSchema = z.strictObject({
   ...base,
