@@ -63,7 +63,7 @@ describe('API shapes', () => {
       PipelineArn: 'arn:p', PipelineExecutionArn: 'arn:p/execution/abc', PipelineExecutionDisplayName: 'd', PipelineExecutionStatus: 'Failed',
       FailureReason: 'x', CreationTime: 1, LastModifiedTime: 2.5, ParallelismConfiguration: { MaxParallelExecutionSteps: 3 }, PipelineVersionId: 2,
     });
-    const step = { stepName: 'A', stepType: 'Training', status: 'Succeeded', attempt: 2, startTime: 1_000, endTime: 3_000, metadata: { TrainingJob: { Arn: 'arn:t' } } } as StepExecutionRecord;
+    const step = { stepName: 'A', stepType: 'Training', status: 'Succeeded', attempt: 2, startTime: 1_000, endTime: 3_000, metadata: { TrainingJob: { Arn: 'arn:t' } } } as unknown as StepExecutionRecord;
     expect(toPipelineExecutionStep(step)).toEqual({ StepName: 'A', StartTime: 1, EndTime: 3, StepStatus: 'Succeeded', Metadata: { TrainingJob: { Arn: 'arn:t' } }, AttemptCount: 2 });
   });
 
