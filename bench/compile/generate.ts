@@ -52,7 +52,7 @@ function lambda(name: string, upstream: string[]): Step {
     Type: 'Lambda',
     Arguments: { model: { Get: `Steps.${upstream[0]}.ModelArtifacts.S3ModelArtifacts` } },
     FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notify',
-    OutputParameters: [],
+    OutputParameters: [{ OutputName: 'next' }],
     DependsOn: upstream.slice(1),
   } as Step;
 }
