@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { extract } from 'tar';
@@ -152,8 +152,8 @@ async function transformAll(job: LocalJob, args: TransformArguments, base: strin
   for (const uri of objects) {
     if (job.signal.aborted) return;
     const relative = uri === inputUri ? (uri.split('/').pop() ?? uri) : uri.slice(inputUri.replace(/\/+$/, '').length + 1);
-    const body = await job.artifacts.readText(uri);
-    const responses: string[] = [];
+    const body = await readFile(job.artifacts.locate(uri).path);
+    const responses: Buffer[] = [];
     for (const payload of batches(splitRecords(body, args.TransformInput.SplitType), args)) {
       responses.push(await invoke(base, payload, args));
     }
@@ -161,40 +161,46 @@ async function transformAll(job: LocalJob, args: TransformArguments, base: strin
   }
 }
 
-/** Records of one object: lines for `SplitType: Line`, else the whole object. */
-export function splitRecords(body: string, splitType: string | undefined): string[] {
+const NEWLINE = Buffer.from('\n');
+
+/** Records of one object: its lines for `SplitType: Line` (empty lines dropped), else the whole object, bytes as they are. */
+export function splitRecords(body: Buffer, splitType: string | undefined): Buffer[] {
   if (splitType !== 'Line') return [body];
-  return body.split(/\r?\n/).filter((line) => line.length > 0);
+  return body
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0)
+    .map((line) => Buffer.from(line));
 }
 
 /** Request payloads: one record each (SingleRecord), or as many lines as fit in MaxPayloadInMB (MultiRecord). */
-export function batches(records: readonly string[], args: Pick<TransformArguments, 'BatchStrategy' | 'MaxPayloadInMB'>): string[] {
+export function batches(records: readonly Buffer[], args: Pick<TransformArguments, 'BatchStrategy' | 'MaxPayloadInMB'>): Buffer[] {
   if (args.BatchStrategy !== 'MultiRecord') return [...records];
   const limit = (args.MaxPayloadInMB ?? 6) * 1024 * 1024;
-  const out: string[] = [];
-  let current: string[] = [];
+  const out: Buffer[] = [];
+  let current: Buffer[] = [];
   let size = 0;
+  const flush = () => out.push(Buffer.concat(current.flatMap((r, i) => (i === 0 ? [r] : [NEWLINE, r]))));
   for (const record of records) {
-    const bytes = Buffer.byteLength(record) + 1;
-    if (current.length > 0 && size + bytes > limit) {
-      out.push(current.join('\n'));
+    if (current.length > 0 && size + record.length + 1 > limit) {
+      flush();
       current = [];
       size = 0;
     }
     current.push(record);
-    size += bytes;
+    size += record.length + 1;
   }
-  if (current.length > 0) out.push(current.join('\n'));
+  if (current.length > 0) flush();
   return out;
 }
 
-/** The output object: responses joined by a newline after each (`AssembleWith: Line`) or concatenated. */
-export function assemble(responses: readonly string[], assembleWith: string | undefined): string {
-  if (assembleWith !== 'Line') return responses.join('');
-  return responses.map((r) => (r.endsWith('\n') ? r : `${r}\n`)).join('');
+/** The output object: a newline after each response (`AssembleWith: Line`), or the responses concatenated. */
+export function assemble(responses: readonly Buffer[], assembleWith: string | undefined): Buffer {
+  if (assembleWith !== 'Line') return Buffer.concat(responses);
+  return Buffer.concat(responses.flatMap((r) => (r.at(-1) === NEWLINE[0] ? [r] : [r, NEWLINE])));
 }
 
-async function invoke(base: string, payload: string, args: TransformArguments): Promise<string> {
+async function invoke(base: string, payload: Buffer, args: TransformArguments): Promise<Buffer> {
   const response = await fetch(`${base}/invocations`, {
     method: 'POST',
     body: payload,
@@ -203,13 +209,13 @@ async function invoke(base: string, payload: string, args: TransformArguments): 
       ...(args.TransformOutput.Accept ? { Accept: args.TransformOutput.Accept } : {}),
     },
   });
-  const text = await response.text();
+  const bytes = Buffer.from(await response.arrayBuffer());
   if (!response.ok) {
-    throw new OrchestratorError(ErrorCode.StepFailed, `POST /invocations answered ${response.status}: ${text.slice(0, 500)}`, {
+    throw new OrchestratorError(ErrorCode.StepFailed, `POST /invocations answered ${response.status}: ${bytes.toString('utf8', 0, 500)}`, {
       fix: 'check the payload format (ContentType, SplitType, BatchStrategy) against what the serving script accepts.',
     });
   }
-  return text;
+  return bytes;
 }
 
 function exitedEarly(job: LocalJob, sandbox: Sandbox) {

@@ -74,13 +74,17 @@ describe('local Transform', () => {
   });
 
   it('splits, batches and assembles like SageMaker', () => {
-    expect(splitRecords('a\nb\r\n\nc', 'Line')).toEqual(['a', 'b', 'c']);
-    expect(splitRecords('a\nb', 'None')).toEqual(['a\nb']);
-    expect(batches(['a', 'b', 'c'], { BatchStrategy: 'SingleRecord' })).toEqual(['a', 'b', 'c']);
-    expect(batches(['a', 'b', 'c'], { BatchStrategy: 'MultiRecord' })).toEqual(['a\nb\nc']);
-    expect(batches(['x'.repeat(600_000), 'y'.repeat(600_000)], { BatchStrategy: 'MultiRecord', MaxPayloadInMB: 1 })).toHaveLength(2);
-    expect(assemble(['1', '2\n'], 'Line')).toBe('1\n2\n');
-    expect(assemble(['1', '2'], 'None')).toBe('12');
+    const b = (text: string) => Buffer.from(text);
+    const texts = (buffers: Buffer[]) => buffers.map((x) => x.toString());
+    expect(texts(splitRecords(b('a\nb\r\n\nc'), 'Line'))).toEqual(['a', 'b', 'c']);
+    expect(texts(splitRecords(b('a\nb'), 'None'))).toEqual(['a\nb']);
+    const binary = Buffer.from([0xff, 0x00, 0x0a, 0xfe]);
+    expect(splitRecords(binary, 'None')[0]).toEqual(binary);
+    expect(texts(batches([b('a'), b('b'), b('c')], { BatchStrategy: 'SingleRecord' }))).toEqual(['a', 'b', 'c']);
+    expect(texts(batches([b('a'), b('b'), b('c')], { BatchStrategy: 'MultiRecord' }))).toEqual(['a\nb\nc']);
+    expect(batches([b('x'.repeat(600_000)), b('y'.repeat(600_000))], { BatchStrategy: 'MultiRecord', MaxPayloadInMB: 1 })).toHaveLength(2);
+    expect(assemble([b('1'), b('2\n')], 'Line').toString()).toBe('1\n2\n');
+    expect(assemble([b('1'), b('2')], 'None').toString()).toBe('12');
   });
 });
 
