@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage } from '@cairn/core';
-import { CONFIG_FILE_NAME, LocalArtifactStore, loadCairnConfig, localExecutor, type ResolvedCairnConfig } from '@cairn/steps';
+import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage, type ExecutorRoutes } from '@cairn/core';
+import type { ResolvedCairnConfig } from '@cairn/steps';
 import { ExitCode } from './exit.js';
 import type { CliIo } from './io.js';
 
@@ -27,7 +27,7 @@ export class CliEnv {
   /** The exit code the current command reported. */
   exitCode: ExitCode = ExitCode.Ok;
   private log: Logger | undefined;
-  private resolvedConfig: ResolvedCairnConfig | undefined;
+  private resolvedConfig: Promise<ResolvedCairnConfig> | undefined;
   private openedStore: Promise<CairnStore> | undefined;
   private openedRuntime: Promise<EmbeddedRuntime> | undefined;
   private pipelineDir: string | undefined;
@@ -52,16 +52,25 @@ export class CliEnv {
   }
 
   /** The configuration: `--config`, else cairn.config.json next to the pipeline file, else in the working directory, else defaults. */
-  config(): ResolvedCairnConfig {
+  config(): Promise<ResolvedCairnConfig> {
     this.resolvedConfig ??= this.loadConfig();
     return this.resolvedConfig;
   }
 
-  private loadConfig(): ResolvedCairnConfig {
+  private async loadConfig(): Promise<ResolvedCairnConfig> {
+    // @cairn/steps is loaded on demand: `validate`, `compile` and `graph` start faster without it.
+    const { CONFIG_FILE_NAME, loadCairnConfig } = await import('@cairn/steps');
     const explicit = this.globals().config;
     if (explicit !== undefined) return loadCairnConfig(explicit, this.io.cwd);
     const besidePipeline = this.pipelineDir !== undefined && existsSync(path.join(this.pipelineDir, CONFIG_FILE_NAME));
     return loadCairnConfig(undefined, besidePipeline ? this.pipelineDir : this.io.cwd);
+  }
+
+  /** The `--config <file>` flag other commands need to find this command's configuration (`''` when they find it from the working directory). */
+  async configFlag(): Promise<string> {
+    const file = (await this.config()).path;
+    if (file === undefined || path.dirname(file) === this.io.cwd) return '';
+    return `--config ${path.relative(this.io.cwd, file)} `;
   }
 
   /** The store: PostgreSQL with `--database`, else SQLite at `<workspace>/cairn.db`. Opened once, closed by `close()`. */
@@ -71,7 +80,7 @@ export class CliEnv {
   }
 
   private async openStore(): Promise<CairnStore> {
-    const { arnPrefix, workspace } = this.config();
+    const { arnPrefix, workspace } = await this.config();
     const database = this.globals().database;
     const store: CairnStore = database
       ? await PostgresStore.open({ connectionString: database, arnPrefix })
@@ -87,10 +96,13 @@ export class CliEnv {
   }
 
   private async openRuntime(): Promise<EmbeddedRuntime> {
-    const config = this.config();
+    const config = await this.config();
     const store = await this.store();
+    const { LocalArtifactStore, localExecutor } = await import('@cairn/steps');
     const artifacts = new LocalArtifactStore({ root: config.artifactsRoot, mounts: config.mounts });
-    const executors = createExecutorRouter([localExecutor({ config, artifacts })], config.backends);
+    // Routes from cairn.config.json `backends`, without the keys it leaves unset.
+    const routes = Object.fromEntries(Object.entries(config.backends).filter(([, v]) => v !== undefined)) as ExecutorRoutes;
+    const executors = createExecutorRouter([localExecutor({ config, artifacts })], routes);
     const runtime = new EmbeddedRuntime({
       store,
       executors,

@@ -89,6 +89,7 @@ async function printResult(env: CliEnv, execution: ExecutionRecord, options: Fol
   writeLine(env.io.stdout, `Execution ${execution.id} ${execution.status} after ${took}.`);
   if (execution.failureReason) writeLine(env.io.stdout, `Failure reason: ${execution.failureReason}`);
   for (const step of steps.filter((s) => s.status === 'Failed')) writeLine(env.io.stdout, `  ${step.stepName}: ${step.failureReason ?? 'failed'}`);
+  writeLine(env.io.stdout, `Details: cairn ${await env.configFlag()}executions steps ${execution.id}`);
 }
 
 /** What to tell the user when a Callback step waits for its token. */

@@ -64,6 +64,7 @@ describe('cairn run', () => {
     expect(stdout).toMatch(/^\S+Z TooLow \[Fail\] Failed: score below 0\.5$/m);
     expect(stdout).toMatch(new RegExp(`^Execution ${id} Failed after \\S+\\.$`, 'm'));
     expect(stdout).toContain('  TooLow: score below 0.5');
+    expect(stdout).toContain(`Details: cairn executions steps ${id}\n`);
     expect(stdout).not.toContain('Approve');
   });
 

@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, OrchestratorError, type StepExecutionRecord } from '@cairn/core';
-import { attemptDir } from '@cairn/steps';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
@@ -41,7 +40,7 @@ async function printLogs(env: CliEnv, ref: string, stepName: string, options: Lo
     });
   }
   const attempt = options.attempt ?? step.attempt;
-  const file = path.join(logDirOf(env, step, attempt), options.stderr ? 'stderr.log' : 'stdout.log');
+  const file = path.join(await logDirOf(env, step, attempt), options.stderr ? 'stderr.log' : 'stdout.log');
   const found = await stat(file).catch(() => undefined);
   if (!found?.isFile()) {
     throw new OrchestratorError(ErrorCode.InputUnreadable, `No ${options.stderr ? 'stderr' : 'stdout'} log for attempt ${attempt} of step "${stepName}" at ${file}.`, {
@@ -53,11 +52,12 @@ async function printLogs(env: CliEnv, ref: string, stepName: string, options: Lo
 }
 
 /** The directory of an attempt's `stdout.log`/`stderr.log`: as recorded for the latest attempt, else the sandbox layout. */
-function logDirOf(env: CliEnv, step: StepExecutionRecord, attempt: number): string {
+async function logDirOf(env: CliEnv, step: StepExecutionRecord, attempt: number): Promise<string> {
   if (attempt === step.attempt) {
     if (step.logPath) return path.extname(step.logPath) === '.log' ? path.dirname(step.logPath) : step.logPath;
     const recorded = step.handle?.['logDir'];
     if (typeof recorded === 'string') return recorded;
   }
-  return path.join(attemptDir(env.config().workspace, { executionId: step.executionId, stepName: step.stepName, attempt }), 'logs');
+  const { attemptDir } = await import('@cairn/steps');
+  return path.join(attemptDir((await env.config()).workspace, { executionId: step.executionId, stepName: step.stepName, attempt }), 'logs');
 }
