@@ -115,13 +115,16 @@ function killAllGroups(): void {
   for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
 }
 
-/** On Ctrl-C or SIGTERM: kill the groups, then let the signal do what it would have done. */
+/**
+ * On Ctrl-C or SIGTERM with no other handler: kill the groups, then let the signal end the process
+ * as it would have. When the application handles the signal itself (say, to stop executions
+ * gracefully), it stops the jobs; the `exit` hook still kills whatever is left.
+ */
 function onTerminationSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
   killAllGroups();
-  if (process.listenerCount(signal) === 1) {
-    process.removeListener(signal, onTerminationSignal);
-    process.kill(process.pid, signal);
-  }
+  process.removeListener(signal, onTerminationSignal);
+  process.kill(process.pid, signal);
 }
 
 function trackGroup(pid: number): void {
