@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  autoML,
   callback,
   condition,
   createModel,
@@ -55,6 +56,14 @@ describe('properties', () => {
     expectTypeOf(tune.properties.BestTrainingJob.TrainingJobName).toEqualTypeOf<Property<string>>();
     expectTypeOf(tune.properties.TrainingJobSummaries(0).TrainingJobArn).toEqualTypeOf<Property<string>>();
     expectTypeOf(condition('C', { conditions: [] }).properties.Outcome).toEqualTypeOf<Property<boolean>>();
+    const automl = autoML('Auto', {
+      RoleArn: 'role',
+      InputDataConfig: [{ TargetAttributeName: 'price', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/in' } } }],
+      OutputDataConfig: { S3OutputPath: 's3://b/out' },
+      AutoMLJobConfig: { Mode: 'ENSEMBLING' },
+    });
+    expectTypeOf(automl.properties.BestCandidateProperties.ModelInsightsJsonReportPath).toEqualTypeOf<Property<string>>();
+    expectTypeOf(automl.properties.BestCandidate.CandidateName).toEqualTypeOf<Property<string>>();
   });
 
   it('reject paths the step does not have', () => {

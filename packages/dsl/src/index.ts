@@ -52,6 +52,7 @@ export {
   type RegisterModelArguments,
   type TransformArguments,
   type TuningProperties,
+  type AutoMLProperties,
   type ProcessingStepOptions,
   type ModelStepOptions,
 } from './steps/jobs.js';

@@ -1,4 +1,4 @@
-import { DefinitionError } from '@cairn/core';
+import { DefinitionError, parsePipelineDefinition } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
 import { greaterThan } from './conditions.js';
 import { parameter } from './parameters.js';
@@ -41,6 +41,7 @@ describe('pipeline', () => {
     expect(p.name).toBe('demo-1');
     expect(typeof p.toJSON()).toBe('string');
     expect(JSON.parse(p.toJSON())).toEqual(definition);
+    expect(parsePipelineDefinition(p.toJSON())).toEqual(definition);
   });
 
   it('writes a null experiment config when disabled', () => {

@@ -157,11 +157,16 @@ export function pipeline(options: PipelineOptions): Pipeline {
       },
     ]);
   }
-  const validate = () => validatePipelineDefinition(render(options));
+  // The rendered object (in the author's key order) is returned once the schemas and the compiler accept it.
+  const definition = (): PipelineDefinition => {
+    const rendered = render(options);
+    validatePipelineDefinition(rendered);
+    return rendered as PipelineDefinition;
+  };
   return {
     name: options.name,
-    definition: () => validate().definition,
-    toJSON: () => serializePipelineDefinition(validate().definition),
-    compile: () => validate().compiled,
+    definition,
+    toJSON: () => serializePipelineDefinition(definition()),
+    compile: () => validatePipelineDefinition(render(options)).compiled,
   };
 }

@@ -42,6 +42,11 @@ export type TransformArguments = JobArguments<CreateTransformJobRequest, 'Transf
 /** Properties of a Tuning step: the tuning job and its training-job list, merged. */
 export type TuningProperties = Properties<DescribeHyperParameterTuningJobResponse & ListTrainingJobsForHyperParameterTuningJobResponse>;
 
+/** Properties of an AutoML step: the job description plus the best candidate's report paths. */
+export type AutoMLProperties = Properties<
+  DescribeAutoMLJobResponse & { BestCandidateProperties: { ModelInsightsJsonReportPath: string; ExplainabilityJsonReportPath: string } }
+>;
+
 /** Options of a Processing step. */
 export interface ProcessingStepOptions extends JobStepOptions {
   /** JSON files the job writes that `jsonGet` can read (`PropertyFiles`). */
@@ -111,7 +116,7 @@ export function autoML(
   name: string,
   args: AutoMLArguments,
   options: JobStepOptions = {},
-): PipelineStep<'AutoML', Properties<DescribeAutoMLJobResponse>> {
+): PipelineStep<'AutoML', AutoMLProperties> {
   return jobStep('AutoML', name, args, options);
 }
 

@@ -11,7 +11,7 @@ import { condition } from './condition.js';
 import { emr } from './emr.js';
 import { fail } from './fail.js';
 import { genericStep } from './generic.js';
-import { createModel, processing, registerModel, training, transform, tuning } from './jobs.js';
+import { autoML, createModel, processing, registerModel, training, transform, tuning } from './jobs.js';
 import { lambda } from './lambda.js';
 import type { PipelineStep } from './step.js';
 
@@ -136,6 +136,16 @@ describe('job step builders', () => {
       },
     });
     expect(steps[0]?.Arguments).toMatchObject({ ModelName: { Get: 'Steps.M-CreateModel.ModelName' } });
+  });
+
+  it('render AutoML with its request as Arguments', () => {
+    const args = {
+      RoleArn: ROLE,
+      InputDataConfig: [{ TargetAttributeName: 'price', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/in' } } }],
+      OutputDataConfig: { S3OutputPath: 's3://b/out' },
+      AutoMLJobConfig: { Mode: 'ENSEMBLING' },
+    } as const;
+    expect(render(autoML('Auto', args))[0]).toEqual({ Name: 'Auto', Type: 'AutoML', Arguments: args });
   });
 
   it('render property files and Std:JsonGet of them', () => {
