@@ -99,6 +99,26 @@ describe('Coordinator', () => {
     expect(byStep['B']!.handle).toBeUndefined();
   });
 
+  it('resumes a stopping execution: re-dispatches the stopping step by handle and asks it to stop again', async () => {
+    const store = new MemoryStore();
+    const first = await setup(store, [processing('A')]);
+    first.coordinator.start(first.record, first.compiled);
+    await expect.poll(() => first.dispatcher.dispatched.length).toBe(1);
+    await first.coordinator.reportResult(first.record.id, 'A', 1, { state: 'running', handle: { pid: 9 } });
+    first.coordinator.requestStop(first.record.id);
+    await expect.poll(() => first.dispatcher.stopped.length).toBe(1);
+    first.coordinator.close();
+
+    const dispatcher = new RecordingDispatcher();
+    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
+    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    const done = coordinator.waitFor(first.record.id)!;
+    await expect.poll(() => dispatcher.stopped.length).toBe(1);
+    expect(dispatcher.dispatched).toMatchObject([{ stepName: 'A', attempt: 1, handle: { pid: 9 } }]);
+    await coordinator.reportResult(first.record.id, 'A', 1, { state: 'stopped' });
+    expect(await done).toMatchObject({ status: 'Stopped' });
+  });
+
   it('keeps SQLite records consistent through retries and an execution retry', async () => {
     const store = await SqliteStore.open({ path: ':memory:' });
     try {

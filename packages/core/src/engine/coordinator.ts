@@ -160,7 +160,7 @@ export class Coordinator {
     for (const r of inFlight) this.redispatch(live, r);
     if (record.status === 'Stopping') {
       live.stopRequested = true;
-      this.stopRunning(live);
+      this.stopRunning(live, true);
     }
     this.pump(live);
   }
@@ -480,9 +480,11 @@ export class Coordinator {
     live.scheduler.succeeded(rec.stepName, outcomeOf(rec));
   }
 
-  private stopRunning(live: LiveExecution): void {
+  /** Stops in-flight steps; `again` also re-sends stop to steps already Stopping (after a restart). */
+  private stopRunning(live: LiveExecution, again = false): void {
     for (const rec of live.steps.values()) {
-      if (rec.status !== 'Starting' && rec.status !== 'Executing') continue;
+      const resend = again && rec.status === 'Stopping';
+      if (rec.status !== 'Starting' && rec.status !== 'Executing' && !resend) continue;
       const timer = live.timers.get(rec.stepName);
       if (timer) {
         clearTimeout(timer);
@@ -491,7 +493,7 @@ export class Coordinator {
         live.scheduler.stopped(rec.stepName);
         continue;
       }
-      this.transition(live, rec, 'stop', {});
+      if (!resend) this.transition(live, rec, 'stop', {});
       const ref = { executionId: rec.executionId, stepName: rec.stepName, attempt: rec.attempt, ...(rec.handle ? { handle: rec.handle } : {}) };
       live.after.push(() => this.options.dispatcher.stop(ref));
     }

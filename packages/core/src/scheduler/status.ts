@@ -1,5 +1,20 @@
 import { ErrorCode, OrchestratorError } from '../errors.js';
 
+/**
+ * The execution state machine, as two transition tables (the only place transitions are defined;
+ * the coordinator moves every status through `nextStepStatus` / `nextExecutionStatus`).
+ *
+ * Step: `Starting` (inputs resolved, job being created) → `Executing` (job running, callback
+ * waiting) → `Succeeded` | `Failed`. A retryable failure goes back to `Starting` with attempt + 1.
+ * Cache hits, Condition steps and Fail steps go `Starting` → `Succeeded`/`Failed` directly. Stop:
+ * `Starting`/`Executing` → `Stopping` → `Stopped` (or `Succeeded`/`Failed` when the job finished
+ * anyway); a step waiting for a retry goes `Starting` → `Stopped`.
+ *
+ * Execution: `Executing` → `Succeeded` (every enabled step succeeded) | `Failed` (a step failed;
+ * running steps finish first) | `Stopping` → `Stopped`. `Failed` and `Stopped` executions go back
+ * to `Executing` on retry (succeeded steps are kept).
+ */
+
 /** Execution statuses: SageMaker's own `PipelineExecutionStatus` values. */
 export const ExecutionStatus = {
   Executing: 'Executing',
