@@ -23,6 +23,11 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(err, 'x')).toMatchObject({ code: ErrorCode.StepFailed, retryable: false });
   });
 
+  it('missing credentials are a configuration error', () => {
+    const err = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    expect(classifyAwsError(err, 'x')).toMatchObject({ code: ErrorCode.ConfigInvalid, retryable: false });
+  });
+
   it('a dropped connection is a service fault; Cairn errors pass through', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyAwsError(reset, 'x').code).toBe(ErrorCode.ServiceFault);

@@ -31,6 +31,13 @@ export function classifyAwsError(err: unknown, operation: string): OrchestratorE
       fix: 'let the retry policy for Step.THROTTLING retry later, or ask AWS to raise the API rate quota.',
     });
   }
+  if (isAwsError(aws, 'CredentialsProviderError')) {
+    return new OrchestratorError(ErrorCode.ConfigInvalid, `${said}.`, {
+      cause: err,
+      details,
+      fix: 'give Cairn AWS credentials the SDK finds on its own: AWS_PROFILE / ~/.aws, SSO, environment variables or an instance role.',
+    });
+  }
   if (isAwsError(aws, 'ResourceLimitExceeded')) {
     return new OrchestratorError(ErrorCode.BackendResourceLimit, `${said}.`, {
       cause: err,

@@ -209,7 +209,7 @@ const transform = jobKind({
   stop: (c, TransformJobName) => c.send(new StopTransformJobCommand({ TransformJobName })),
 });
 
-const autoML = jobKind({
+const autoMLJob = jobKind({
   label: 'AutoML job',
   metadataKey: 'AutoMLJob',
   maxNameLength: 32,
@@ -221,6 +221,24 @@ const autoML = jobKind({
   describe: (c, AutoMLJobName) => c.send(new DescribeAutoMLJobCommand({ AutoMLJobName })),
   stop: (c, AutoMLJobName) => c.send(new StopAutoMLJobCommand({ AutoMLJobName })),
 });
+
+/**
+ * AutoML: DescribeAutoMLJob plus `BestCandidateProperties` with the best candidate's report
+ * locations *(the mapping from CandidateArtifactLocations is unverified)*.
+ */
+const autoML: JobKind = {
+  ...autoMLJob,
+  describe: async (client, name) => {
+    const properties = await autoMLJob.describe(client, name);
+    const best = properties['BestCandidate'] as { CandidateProperties?: { CandidateArtifactLocations?: JsonObject } } | undefined;
+    const locations = best?.CandidateProperties?.CandidateArtifactLocations;
+    if (!locations) return properties;
+    const reports: JsonObject = {};
+    if (locations['ModelInsights'] !== undefined) reports['ModelInsightsJsonReportPath'] = locations['ModelInsights'];
+    if (locations['Explainability'] !== undefined) reports['ExplainabilityJsonReportPath'] = locations['Explainability'];
+    return { ...properties, BestCandidateProperties: reports };
+  },
+};
 
 /** Model: CreateModel is synchronous, so the model is done once DescribeModel finds it. */
 const model: JobKind = {

@@ -177,7 +177,18 @@ describe('sagemakerExecutor: each step type through start and poll', () => {
     };
     const handle = await ex.start(stepRequest({ Name: 'Auto', Type: 'AutoML', Arguments: args }, 'pipelines-exec00000001-Auto-1-longer-than-32'), ctx);
     expect(String(handle['name']).length).toBeLessThanOrEqual(32);
-    expect(await pollUntilDone(ex, handle, ctx)).toMatchObject({ state: 'succeeded', metadata: { AutoMLJob: { Arn: expect.any(String) } } });
+    const name = String(handle['name']);
+    expect(await pollUntilDone(ex, handle, ctx)).toMatchObject({
+      state: 'succeeded',
+      properties: {
+        AutoMLJobStatus: 'Completed',
+        BestCandidateProperties: {
+          ModelInsightsJsonReportPath: `s3://data/automl/${name}/insights`,
+          ExplainabilityJsonReportPath: `s3://data/automl/${name}/explainability`,
+        },
+      },
+      metadata: { AutoMLJob: { Arn: expect.any(String) } },
+    });
   });
 
   it('refuses a step type it does not run', async () => {

@@ -280,6 +280,18 @@ export class FakeSageMaker {
       this.s3.putObject(`${output}/${input.split('/').filter(Boolean).at(-1) ?? 'input'}.out`, 'fake transform output\n');
       return {};
     }
+    if (job.type === 'AutoMLJob') {
+      const output = String((request['OutputDataConfig'] as JsonBody | undefined)?.['S3OutputPath'] ?? '').replace(/\/$/, '');
+      return {
+        BestCandidate: {
+          CandidateName: `${job.name}-best`,
+          CandidateStatus: 'Completed',
+          CandidateProperties: {
+            CandidateArtifactLocations: { Explainability: `${output}/${job.name}/explainability`, ModelInsights: `${output}/${job.name}/insights` },
+          },
+        },
+      };
+    }
     if (job.type === 'HyperParameterTuningJob') {
       const summaries = this.tuningSummaries(job);
       const best = summaries[summaries.length - 1] ?? {};
