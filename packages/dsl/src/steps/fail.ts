@@ -5,7 +5,7 @@ import { PipelineStep, type StepOptions } from './step.js';
 export function fail(
   name: string,
   args: { errorMessage?: Operand<string> } = {},
-  options: Omit<StepOptions, 'dependsOn'> & { dependsOn?: readonly string[] } = {},
+  options: StepOptions = {},
 ): PipelineStep<'Fail', Record<never, never>> {
   return new PipelineStep<'Fail', Record<never, never>>(name, 'Fail', {
     arguments: { ErrorMessage: args.errorMessage ?? '' },
