@@ -10,6 +10,8 @@ export interface Sandbox {
   readonly root: string;
   readonly optMl: string;
   readonly logDir: string;
+  /** The job's temporary directory (`TMPDIR`), so nothing is written outside the workspace. */
+  readonly tmpDir: string;
 }
 
 /** Where an attempt of a step runs: `<workspace>/executions/<executionId>/<stepName>/attempt-<n>`. */
@@ -20,9 +22,8 @@ export function attemptDir(workspace: string, ids: { executionId: string; stepNa
 /** Creates an empty sandbox at `root` (a leftover of an earlier start of the same job is removed). */
 export async function createSandbox(root: string): Promise<Sandbox> {
   await rm(root, { recursive: true, force: true });
-  const sandbox = { root, optMl: join(root, 'opt', 'ml'), logDir: join(root, 'logs') };
-  await mkdir(sandbox.optMl, { recursive: true });
-  await mkdir(sandbox.logDir, { recursive: true });
+  const sandbox = { root, optMl: join(root, 'opt', 'ml'), logDir: join(root, 'logs'), tmpDir: join(root, 'tmp') };
+  await Promise.all([sandbox.optMl, sandbox.logDir, sandbox.tmpDir].map((dir) => mkdir(dir, { recursive: true })));
   return sandbox;
 }
 
@@ -42,10 +43,18 @@ export function containerPath(sandbox: Sandbox, path: string, what: string): str
   return relocated;
 }
 
-/** Environment every container sees: the host's PATH and HOME, and `CAIRN_OPT_ML_ROOT`. */
+/**
+ * Environment every container sees: the host's PATH, HOME and LANG, `CAIRN_OPT_ML_ROOT`, and a
+ * temporary directory inside the sandbox.
+ */
 export function baseEnvironment(sandbox: Sandbox): Record<string, string> {
-  const env: Record<string, string> = { CAIRN_OPT_ML_ROOT: sandbox.optMl };
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+  const env: Record<string, string> = {
+    CAIRN_OPT_ML_ROOT: sandbox.optMl,
+    TMPDIR: sandbox.tmpDir,
+    TMP: sandbox.tmpDir,
+    TEMP: sandbox.tmpDir,
+  };
+  for (const key of ['PATH', 'HOME', 'LANG']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }

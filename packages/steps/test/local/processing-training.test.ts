@@ -55,6 +55,7 @@ describe('local Processing', () => {
     expect(report.argv).toEqual(['--out', `${optMl}/processing/output/result`]);
     expect(report.env['CUSTOM']).toBe(`${optMl}/processing/input/data`);
     expect(report.env['CAIRN_OPT_ML_ROOT']).toBe(optMl);
+    expect(report.env['TMPDIR']).toBe(join(String(handle['sandbox']), 'tmp'));
     expect(report.processingInput).toEqual(['data.csv']);
   });
 
