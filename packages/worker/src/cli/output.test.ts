@@ -38,3 +38,10 @@ describe('output helpers', () => {
     expect(table).not.toContain('\u001b[');
   });
 });
+
+describe('renderTable', () => {
+  it('draws one line per row', () => {
+    const lines = renderTable(['a'], [['1'], ['2'], ['3']]).split('\n');
+    expect(lines).toEqual(['┌───┐', '│ a │', '│ 1 │', '│ 2 │', '│ 3 │', '└───┘']);
+  });
+});

@@ -12,10 +12,13 @@ export function writeJson(stream: CliStream, value: unknown): void {
   writeLine(stream, JSON.stringify(value, null, 2));
 }
 
-/** Renders rows as a boxed table; colours only on a terminal. */
+/** No rule between body rows: one line per row, so long tables fit on a screen. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+/** Renders rows as a boxed table, one line per row; colours only on a terminal. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], options: { color?: boolean } = {}): string {
   const style = options.color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] };
-  const table = new Table({ head: [...head], style });
+  const table = new Table({ head: [...head], style, chars: COMPACT });
   table.push(...rows.map((r) => [...r]));
   return table.toString();
 }
