@@ -36,6 +36,22 @@ describe('sagemakerExecutor: failures and faults', () => {
     expect(await pollUntilDone(ex, handle, ctx)).toMatchObject({ state: 'succeeded' });
   });
 
+  it('lost responses to CreateModel and CreateModelPackage: one model, one model package version', async () => {
+    const ex = executor();
+    fake.aws.sagemaker.dropResponses('CreateModel', 1);
+    fake.aws.sagemaker.dropResponses('CreateModelPackage', 1);
+    const modelCtx = executionContext('Model', { stepType: 'Model' });
+    const model = stepRequest({ Name: 'Model', Type: 'Model', Arguments: { PrimaryContainer: { Image: 'img:1' } } }, 'lost-model-1');
+    expect(await ex.poll(await ex.start(model, modelCtx), modelCtx)).toMatchObject({ state: 'succeeded', properties: { ModelName: 'lost-model-1' } });
+    expect(fake.aws.sagemaker.callCount('CreateModel')).toBe(2);
+    const registerCtx = executionContext('Register', { stepType: 'RegisterModel' });
+    const args = { ModelPackageGroupName: 'lost-group', InferenceSpecification: { Containers: [{ Image: 'img:1' }] } };
+    const handle = await ex.start(stepRequest({ Name: 'Register', Type: 'RegisterModel', Arguments: args }, 'lost-register-1'), registerCtx);
+    expect(fake.aws.sagemaker.callCount('CreateModelPackage')).toBe(2);
+    expect(fake.aws.sagemaker.listModelPackages().filter((p) => p['ModelPackageGroupName'] === 'lost-group')).toHaveLength(1);
+    expect(handle['id']).toBe('arn:aws:sagemaker:us-east-1:000000000000:model-package/lost-group/1');
+  });
+
   it('a capacity error fails the attempt as SageMaker.CAPACITY_ERROR; the next attempt (new job name) succeeds', async () => {
     const ex = executor();
     const reason = 'CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type.';
