@@ -320,6 +320,14 @@ describe('compilePipeline: hostile input', () => {
     );
   });
 
+  it('validatePipelineDefinition passes the step limit to both parse and compile', () => {
+    const steps = Array.from({ length: 4 }, (_, i) => lambda(`S${i}`));
+    expect(() => validatePipelineDefinition(pipeline(steps), { limits: { maxSteps: 3 } })).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ code: 'TOO_MANY_STEPS' })] }),
+    );
+    expect(validatePipelineDefinition(pipeline(steps), { limits: { maxSteps: 4 } }).compiled.order).toHaveLength(4);
+  });
+
   it('validatePipelineDefinition rejects a definition over 1 MiB', () => {
     const big = JSON.stringify({ ...pipeline([lambda('L', { pad: 'x'.repeat(1_100_000) })]) });
     expect(() => validatePipelineDefinition(big)).toThrow(expect.objectContaining({ code: 'DEFINITION_TOO_LARGE' }));

@@ -21,7 +21,7 @@ export interface CompileOptions {
 
 type Branch = NonNullable<CompiledStep['branch']>;
 
-/** A step while compiling: where it is, what it references, what it waits for. */
+/** A step while compiling: where it is, its branch, and the references found in it. */
 interface StepEntry {
   name: string;
   step: Step;
