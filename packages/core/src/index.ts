@@ -172,3 +172,5 @@ export { jobNameFor } from './engine/job-name.js';
 export { deriveStepMetadata } from './engine/step-metadata.js';
 export { planSelectiveExecution, type SelectivePlan } from './engine/selective-execution.js';
 export type { StepWork, StepRef, StepDispatcher, ResultReporter, ExecutionObserver, RuntimeEvent } from './engine/types.js';
+export type { EventOutboxStore, StoredEvent, DeliveryRecord, DeliveryStatus, DeliveryUpdate } from './store/event-store.js';
+export type { OutboxRequest } from './store/registry-store.js';

@@ -10,6 +10,7 @@ import type {
   StepExecutionRecord,
   StoreBatch,
 } from './execution-store.js';
+import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from './event-store.js';
 import type { LineageAssociation, LineageEntity } from './lineage-store.js';
 import type {
   ApprovalChange,
@@ -17,6 +18,7 @@ import type {
   ModelApprovalStatus,
   ModelPackageGroupRecord,
   ModelPackageRecord,
+  OutboxRequest,
 } from './registry-store.js';
 import type { CairnStore } from './store.js';
 import {
@@ -30,6 +32,7 @@ import {
   executionNotFound,
   modelPackageGroupArn,
   modelPackageNotFound,
+  newDeliveries,
   nextPipelineRecord,
   parseModelPackageRef,
   planStepWrites,
@@ -63,6 +66,8 @@ export class MemoryStore implements CairnStore {
   private readonly entities = new Map<string, LineageEntity>();
   private readonly artifactsByUri = new Map<string, string>();
   private readonly associations = new Map<string, LineageAssociation>();
+  private readonly events = new Map<string, StoredEvent>();
+  private readonly deliveries = new Map<string, DeliveryRecord>();
 
   constructor(options: StoreOptions = {}) {
     this.arnPrefix = options.arnPrefix ?? DEFAULT_ARN_PREFIX;
@@ -206,8 +211,10 @@ export class MemoryStore implements CairnStore {
     const group = await this.ensureModelPackageGroup({ name: requestedGroupName(input.request), arnPrefix: input.arnPrefix, now: input.now });
     const version = [...this.packages.values()].filter((p) => p.groupName === group.ModelPackageGroupName).length + 1;
     const record = buildModelPackageRecord(input, group, version);
+    const event = input.outbox?.build(copy(record));
     this.packages.set(record.arn, record);
     this.approvals.push({ modelPackageArn: record.arn, from: null, to: record.approvalStatus, by: input.createdBy, at: input.now });
+    if (event && input.outbox) await this.appendEvent(event, input.outbox.sinkIds);
     return copy(record);
   }
 
@@ -230,6 +237,7 @@ export class MemoryStore implements CairnStore {
     reason?: string;
     now: number;
     expectedStatus?: ModelApprovalStatus;
+    outbox?: OutboxRequest;
   }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     const current = this.findPackage(input.ref);
     if (!current) throw modelPackageNotFound(input.ref);
@@ -245,8 +253,10 @@ export class MemoryStore implements CairnStore {
       ...(input.reason !== undefined ? { reason: input.reason } : {}),
       at: input.now,
     };
+    const event = input.outbox?.build(copy(record));
     this.packages.set(record.arn, record);
     this.approvals.push(change);
+    if (event && input.outbox) await this.appendEvent(event, input.outbox.sinkIds);
     return { record: copy(record), change: copy(change) };
   }
 
@@ -279,6 +289,49 @@ export class MemoryStore implements CairnStore {
     return [...this.associations.values()]
       .filter((a) => (query.sourceArn === undefined || a.sourceArn === query.sourceArn) && (query.destinationArn === undefined || a.destinationArn === query.destinationArn))
       .map(copy);
+  }
+
+  async appendEvent(event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (this.events.has(event.id)) throw alreadyExists(`Event "${event.id}"`);
+    this.events.set(event.id, copy(event));
+    const created = newDeliveries(event, sinkIds);
+    for (const delivery of created) this.deliveries.set(delivery.id, delivery);
+    return created.map(copy);
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const found = this.events.get(id);
+    return found && copy(found);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
+    const found = this.deliveries.get(id);
+    return found && copy(found);
+  }
+
+  async listDeliveries(query: { eventId?: string; status?: DeliveryStatus; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    return [...this.deliveries.values()]
+      .filter((d) => (query.eventId === undefined || d.eventId === query.eventId) && (query.status === undefined || d.status === query.status))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, query.limit ?? 100)
+      .map(copy);
+  }
+
+  async claimDueDeliveries(query: { now: number; leaseUntil: number; limit: number }): Promise<DeliveryRecord[]> {
+    const due = [...this.deliveries.values()]
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt <= query.now)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+      .slice(0, query.limit);
+    for (const d of due) d.nextAttemptAt = query.leaseUntil;
+    return due.map(copy);
+  }
+
+  async updateDelivery(id: string, update: DeliveryUpdate): Promise<DeliveryRecord | undefined> {
+    const current = this.deliveries.get(id);
+    if (!current) return undefined;
+    const updated = { ...current, ...update };
+    this.deliveries.set(id, updated);
+    return copy(updated);
   }
 
   async close(): Promise<void> {}

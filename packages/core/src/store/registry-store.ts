@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.js';
+import type { StoredEvent } from './event-store.js';
 
 /** Model approval statuses (SageMaker's `ModelApprovalStatus`). */
 export const ModelApprovalStatus = {
@@ -55,6 +56,19 @@ export interface CreateModelPackageInput {
   /** ARN prefix `arn:aws:sagemaker:<region>:<account>`. */
   arnPrefix: string;
   now: number;
+  /** Event to append to the outbox in the same transaction. */
+  outbox?: OutboxRequest;
+}
+
+/**
+ * Asks a registry write to append an event to the outbox in the same transaction, so a crash
+ * never loses the event of a committed change (one delivery per sink).
+ */
+export interface OutboxRequest {
+  /** Sinks that must receive the event. */
+  sinkIds: readonly string[];
+  /** Builds the event from the record as committed. */
+  build(record: ModelPackageRecord): StoredEvent;
 }
 
 /** Persistence of the Model Registry. */
@@ -80,6 +94,8 @@ export interface ModelRegistryStore {
     reason?: string;
     now: number;
     expectedStatus?: ModelApprovalStatus;
+    /** Event to append to the outbox in the same transaction. */
+    outbox?: OutboxRequest;
   }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }>;
   /** The audit trail of one version, oldest first. */
   listApprovalChanges(ref: string): Promise<ApprovalChange[]>;

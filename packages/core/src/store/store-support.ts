@@ -1,5 +1,6 @@
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
+import type { DeliveryRecord, StoredEvent } from './event-store.js';
 import type { PipelineRecord, PutPipelineInput, StepExecutionRecord, StoreBatch } from './execution-store.js';
 import {
   ModelApprovalStatus,
@@ -236,4 +237,18 @@ export function executionNotFound(id: string): OrchestratorError {
   return new OrchestratorError(ErrorCode.ExecutionNotFound, `Execution "${id}" does not exist.`, {
     fix: 'check the execution id with `cairn executions list`.',
   });
+}
+
+/** One pending delivery per sink for a new outbox event, due at once. @internal */
+export function newDeliveries(event: StoredEvent, sinkIds: readonly string[]): DeliveryRecord[] {
+  return sinkIds.map((sinkId) => ({
+    id: crypto.randomUUID(),
+    eventId: event.id,
+    sinkId,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: event.createdAt,
+    createdAt: event.createdAt,
+    updatedAt: event.createdAt,
+  }));
 }

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { StepExecutionRecord } from '../store/execution-store.js';
+import type { StoredEvent } from '../store/event-store.js';
 import type { LineageEntity } from '../store/lineage-store.js';
+import type { ModelPackageRecord } from '../store/registry-store.js';
 import type { CairnStore } from '../store/store.js';
 import { TEST_ARN_PREFIX, makeExecutionRecord, makeStepRecord } from './fixtures.js';
 
@@ -45,7 +47,7 @@ function fullStep(executionId: string): StepExecutionRecord {
 
 /**
  * The contract every `CairnStore` passes: each method, compare-and-set and atomicity of
- * batches, registry versioning and lineage de-duplication. `makeStore` returns a fresh store.
+ * batches, registry versioning, the event outbox and lineage de-duplication. `makeStore` returns a fresh store.
  */
 export function describeStoreContract(name: string, makeStore: MakeStore): void {
   describe(`CairnStore contract: ${name}`, () => {
@@ -363,6 +365,62 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.listApprovalChanges('Churn/1')).toHaveLength(1);
         await expectCode(store.updateApprovalStatus({ ref: 'Churn/9', status: 'Approved', by: 'a', now: 1 }), ErrorCode.ModelPackageNotFound);
         await expectCode(store.getModelPackage('not a ref'), ErrorCode.ModelPackageNotFound);
+      });
+    });
+
+    describe('event outbox', () => {
+      const event = (id: string, createdAt = 100): StoredEvent => ({
+        id,
+        detailType: 'SageMaker Model Package State Change',
+        envelope: { id, 'detail-type': 'SageMaker Model Package State Change', detail: { ModelApprovalStatus: 'Approved' } },
+        createdAt,
+      });
+
+      it('appends an event with one pending delivery per sink', async () => {
+        const deliveries = await store.appendEvent(event('e1'), ['hook-a', 'hook-b']);
+        expect(deliveries.map((d) => [d.sinkId, d.status, d.attempts, d.nextAttemptAt])).toEqual([
+          ['hook-a', 'pending', 0, 100],
+          ['hook-b', 'pending', 0, 100],
+        ]);
+        expect(await store.getEvent('e1')).toEqual(event('e1'));
+        expect(await store.getDelivery(deliveries[0]?.id ?? '')).toEqual(deliveries[0]);
+        expect(await store.listDeliveries({ eventId: 'e1' })).toHaveLength(2);
+        await expectCode(store.appendEvent(event('e1'), ['hook-a']), ErrorCode.StoreConflict);
+      });
+
+      it('claims due deliveries once and records attempts', async () => {
+        await store.appendEvent(event('due', 100), ['hook']);
+        await store.appendEvent(event('later', 500), ['hook']);
+        const claimed = await store.claimDueDeliveries({ now: 200, leaseUntil: 10_000, limit: 10 });
+        expect(claimed.map((d) => [d.eventId, d.nextAttemptAt])).toEqual([['due', 10_000]]);
+        expect(await store.claimDueDeliveries({ now: 200, leaseUntil: 10_000, limit: 10 })).toEqual([]);
+        const id = claimed[0]?.id ?? '';
+        const updated = await store.updateDelivery(id, { status: 'delivered', attempts: 1, lastStatusCode: 204, deliveredAt: 300, updatedAt: 300 });
+        expect(updated).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204, deliveredAt: 300 });
+        expect((await store.listDeliveries({ status: 'delivered' })).map((d) => d.id)).toEqual([id]);
+        expect(await store.updateDelivery('unknown', { status: 'failed', updatedAt: 1 })).toBeUndefined();
+      });
+
+      it('never hands one delivery to two concurrent claimers', async () => {
+        for (let i = 0; i < 10; i++) await store.appendEvent(event(`e${i}`), ['hook']);
+        const claims = await Promise.all([1, 2, 3].map(() => store.claimDueDeliveries({ now: 1_000, leaseUntil: 9_000, limit: 4 })));
+        const ids = claims.flat().map((d) => d.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(10);
+      });
+
+      it('appends the event of a registry change in the same transaction', async () => {
+        const outbox = { sinkIds: ['hook'], build: (r: ModelPackageRecord) => event(`${r.version}-${r.approvalStatus}`) };
+        const created = await store.createModelPackage({ request: { ModelPackageGroupName: 'G' }, createdBy: 'ci', arnPrefix: TEST_ARN_PREFIX, now: 1, outbox });
+        expect(await store.getEvent('1-PendingManualApproval')).toBeDefined();
+        await store.updateApprovalStatus({ ref: created.arn, status: 'Approved', by: 'a', now: 2, outbox });
+        expect(await store.getEvent('1-Approved')).toBeDefined();
+        await expectCode(store.updateApprovalStatus({ ref: created.arn, status: 'Rejected', by: 'a', now: 3, expectedStatus: 'PendingManualApproval', outbox }), ErrorCode.StoreConflict);
+        expect(await store.getEvent('1-Rejected')).toBeUndefined();
+        const failing = { sinkIds: ['hook'], build: (): StoredEvent => { throw new Error('cannot build'); } };
+        await expect(store.updateApprovalStatus({ ref: created.arn, status: 'Rejected', by: 'a', now: 4, outbox: failing })).rejects.toThrow('cannot build');
+        expect((await store.getModelPackage(created.arn))?.approvalStatus).toBe('Approved');
+        expect(await store.listApprovalChanges(created.arn)).toHaveLength(2);
       });
     });
 

@@ -156,6 +156,33 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
         await db.schema.createIndex('lineage_associations_by_destination').on('lineage_associations').column('destination_arn').execute();
       },
     },
+    '0002_event_outbox': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('detail_type', 'text', (c) => c.notNull())
+          .addColumn('envelope', sql.raw(json), (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('event_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('event_id', 'text', (c) => c.notNull())
+          .addColumn('sink_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('last_status_code', 'integer')
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('event_deliveries_due').on('event_deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('event_deliveries_by_event').on('event_deliveries').columns(['event_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

@@ -1,10 +1,13 @@
 import type { Selectable } from 'kysely';
+import type { DeliveryRecord, StoredEvent } from '../event-store.js';
 import type { CallbackTokenRecord, ExecutionRecord, PipelineRecord, StepExecutionRecord } from '../execution-store.js';
 import type { LineageAssociation, LineageEntity } from '../lineage-store.js';
 import type { ApprovalChange, ModelApprovalStatus, ModelPackageGroupRecord, ModelPackageRecord } from '../registry-store.js';
 import type {
   ApprovalChangesTable,
   CallbackTokensTable,
+  EventDeliveriesTable,
+  EventsTable,
   ExecutionsTable,
   LineageAssociationsTable,
   LineageEntitiesTable,
@@ -142,6 +145,30 @@ export const entityRows = columnMapping<LineageEntity, Selectable<LineageEntitie
 /** Lineage associations. */
 export const associationRows = columnMapping<LineageAssociation, Selectable<LineageAssociationsTable>>(
   { sourceArn: 'source_arn', destinationArn: 'destination_arn', type: 'type', createdAt: 'created_at' },
+  [],
+);
+
+/** Outbox events. */
+export const eventRows = columnMapping<StoredEvent, Selectable<EventsTable>>(
+  { id: 'id', detailType: 'detail_type', envelope: 'envelope', createdAt: 'created_at' },
+  ['envelope'],
+);
+
+/** Outbox deliveries. */
+export const deliveryRows = columnMapping<DeliveryRecord, Selectable<EventDeliveriesTable>>(
+  {
+    id: 'id',
+    eventId: 'event_id',
+    sinkId: 'sink_id',
+    status: 'status',
+    attempts: 'attempts',
+    nextAttemptAt: 'next_attempt_at',
+    lastError: 'last_error',
+    lastStatusCode: 'last_status_code',
+    deliveredAt: 'delivered_at',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  },
   [],
 );
 

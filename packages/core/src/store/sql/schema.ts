@@ -15,6 +15,8 @@ export interface CairnDatabase {
   approval_changes: ApprovalChangesTable;
   lineage_entities: LineageEntitiesTable;
   lineage_associations: LineageAssociationsTable;
+  events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
 }
 
 /** One row per pipeline version. @internal */
@@ -130,4 +132,27 @@ export interface LineageAssociationsTable {
   destination_arn: string;
   type: string;
   created_at: number;
+}
+
+/** The event outbox. @internal */
+export interface EventsTable {
+  id: string;
+  detail_type: string;
+  envelope: string;
+  created_at: number;
+}
+
+/** One row per (event, sink): what a dispatcher works through. @internal */
+export interface EventDeliveriesTable {
+  id: string;
+  event_id: string;
+  sink_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  last_status_code: number | null;
+  delivered_at: number | null;
+  created_at: number;
+  updated_at: number;
 }

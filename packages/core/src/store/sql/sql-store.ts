@@ -11,6 +11,7 @@ import type {
   StepExecutionRecord,
   StoreBatch,
 } from '../execution-store.js';
+import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from '../event-store.js';
 import type { LineageAssociation, LineageEntity } from '../lineage-store.js';
 import type {
   ApprovalChange,
@@ -18,6 +19,7 @@ import type {
   ModelApprovalStatus,
   ModelPackageGroupRecord,
   ModelPackageRecord,
+  OutboxRequest,
 } from '../registry-store.js';
 import type { CairnStore } from '../store.js';
 import {
@@ -30,6 +32,7 @@ import {
   executionNotFound,
   modelPackageGroupArn,
   modelPackageNotFound,
+  newDeliveries,
   nextPipelineRecord,
   parseModelPackageRef,
   planStepWrites,
@@ -43,6 +46,8 @@ import type { SqlDialectName } from './migrations.js';
 import {
   approvalChangeFromRow,
   associationRows,
+  deliveryRows,
+  eventRows,
   entityRows,
   executionRows,
   groupFromRow,
@@ -277,6 +282,7 @@ export abstract class SqlStore implements CairnStore {
       const record = buildModelPackageRecord(input, group, version);
       await trx.insertInto('model_packages').values(modelPackageRows.toRow(record) as ModelPackageRowInsert).execute();
       await insertApprovalChange(trx, { modelPackageArn: record.arn, from: null, to: record.approvalStatus, by: input.createdBy, at: input.now });
+      if (input.outbox) await insertEvent(trx, input.outbox.build(record), input.outbox.sinkIds);
       return record;
     });
   }
@@ -303,6 +309,7 @@ export abstract class SqlStore implements CairnStore {
     reason?: string;
     now: number;
     expectedStatus?: ModelApprovalStatus;
+    outbox?: OutboxRequest;
   }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     return this.db.transaction().execute(async (trx) => {
       const current = await this.findPackage(trx, input.ref, true);
@@ -322,6 +329,7 @@ export abstract class SqlStore implements CairnStore {
         at: input.now,
       };
       await insertApprovalChange(trx, change);
+      if (input.outbox) await insertEvent(trx, input.outbox.build(record), input.outbox.sinkIds);
       return { record, change };
     });
   }
@@ -367,6 +375,60 @@ export abstract class SqlStore implements CairnStore {
       .orderBy('created_at')
       .execute();
     return rows.map((r) => associationRows.fromRow(r));
+  }
+
+  async appendEvent(event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
+    return this.db.transaction().execute((trx) => insertEvent(trx, event, sinkIds));
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const row = await this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && eventRows.fromRow(row);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
+    const row = await this.db.selectFrom('event_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && deliveryRows.fromRow(row);
+  }
+
+  async listDeliveries(query: { eventId?: string; status?: DeliveryStatus; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    const rows = await this.db
+      .selectFrom('event_deliveries')
+      .selectAll()
+      .$if(query.eventId !== undefined, (q) => q.where('event_id', '=', query.eventId ?? ''))
+      .$if(query.status !== undefined, (q) => q.where('status', '=', query.status ?? ''))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(query.limit ?? 100)
+      .execute();
+    return rows.map((r) => deliveryRows.fromRow(r));
+  }
+
+  async claimDueDeliveries(query: { now: number; leaseUntil: number; limit: number }): Promise<DeliveryRecord[]> {
+    // PostgreSQL skips rows another claimer has locked; the conditions are checked again on update.
+    const rows = await this.db
+      .updateTable('event_deliveries')
+      .set({ next_attempt_at: query.leaseUntil })
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', query.now)
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('event_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', query.now)
+          .orderBy('next_attempt_at')
+          .limit(query.limit)
+          .$if(this.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
+      .returningAll()
+      .execute();
+    return rows.map((r) => deliveryRows.fromRow(r));
+  }
+
+  async updateDelivery(id: string, update: DeliveryUpdate): Promise<DeliveryRecord | undefined> {
+    const row = await this.db.updateTable('event_deliveries').set(deliveryRows.toRow(update)).where('id', '=', id).returningAll().executeTakeFirst();
+    return row && deliveryRows.fromRow(row);
   }
 
   async close(): Promise<void> {
@@ -496,6 +558,16 @@ async function ensureGroup(db: Db, input: { name: string; description?: string; 
     .execute();
   const row = await db.selectFrom('model_package_groups').selectAll().where('name', '=', input.name).executeTakeFirstOrThrow();
   return groupFromRow(row);
+}
+
+async function insertEvent(db: Db, event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
+  const inserted = await db.insertInto('events').values(eventRows.toRow(event) as CairnDatabase['events']).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows) !== 1) throw alreadyExists(`Event "${event.id}"`);
+  const deliveries = newDeliveries(event, sinkIds);
+  if (deliveries.length > 0) {
+    await db.insertInto('event_deliveries').values(deliveries.map((d) => deliveryRows.toRow(d) as CairnDatabase['event_deliveries'])).execute();
+  }
+  return deliveries;
 }
 
 async function insertApprovalChange(db: Db, change: ApprovalChange): Promise<void> {
