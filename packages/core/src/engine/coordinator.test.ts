@@ -119,6 +119,18 @@ describe('Coordinator', () => {
     expect(await done).toMatchObject({ status: 'Stopped' });
   });
 
+  it('stops driving an execution whose state cannot be written, and tells its waiters', async () => {
+    const store = new MemoryStore();
+    const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A')]);
+    store.commit = async () => {
+      throw new Error('disk full');
+    };
+    coordinator.start(record, compiled);
+    await expect(coordinator.waitFor(record.id)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('no longer driven') });
+    expect(dispatcher.dispatched).toHaveLength(0);
+    expect(coordinator.executionIds).toEqual([]);
+  });
+
   it('keeps SQLite records consistent through retries and an execution retry', async () => {
     const store = await SqliteStore.open({ path: ':memory:' });
     try {

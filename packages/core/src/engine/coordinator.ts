@@ -85,7 +85,7 @@ interface LiveExecution {
   stopRequested: boolean;
   failReason: string | undefined;
   finished: boolean;
-  waiters: ((record: ExecutionRecord) => void)[];
+  waiters: { resolve: (record: ExecutionRecord) => void; reject: (err: Error) => void }[];
 }
 
 /**
@@ -187,7 +187,7 @@ export class Coordinator {
   waitFor(executionId: string): Promise<ExecutionRecord> | undefined {
     const live = this.live.get(executionId);
     if (!live) return undefined;
-    return new Promise((resolve) => live.waiters.push(resolve));
+    return new Promise((resolve, reject) => live.waiters.push({ resolve, reject }));
   }
 
   /** Stops an execution: running steps are stopped, the execution ends Stopped. No-op when not driven here. */
@@ -298,8 +298,16 @@ export class Coordinator {
 
   private pump(live: LiveExecution): void {
     if (live.finished) return;
-    for (const name of live.scheduler.takeReady()) void this.launch(live, name);
+    for (const name of live.scheduler.takeReady()) this.startLaunch(live, name);
     this.checkSettled(live);
+  }
+
+  /** Launches a step; an unexpected error (a bug, not a step failure) stops driving the execution. */
+  private startLaunch(live: LiveExecution, name: string): void {
+    this.launch(live, name).catch((err: unknown) => {
+      this.options.logger.error({ err, executionId: live.record.id, step: name }, 'internal error while starting a step; the execution is no longer driven by this process (resume it)');
+      this.abandon(live, err);
+    });
   }
 
   /** Prepares and starts one attempt of a step: resolve → Condition/Fail/cache → dispatch. */
@@ -470,7 +478,7 @@ export class Coordinator {
       name,
       setTimeout(() => {
         live.timers.delete(name);
-        void this.launch(live, name);
+        this.startLaunch(live, name);
       }, delayMs),
     );
   }
@@ -510,7 +518,7 @@ export class Coordinator {
     this.patchExecution(live, patch);
     live.after.push(() => {
       this.live.delete(live.record.id);
-      for (const w of live.waiters) w(live.record);
+      for (const w of live.waiters) w.resolve(live.record);
       this.notify(live, (o) => o.onExecutionFinished?.(live.record));
     });
   }
@@ -564,7 +572,7 @@ export class Coordinator {
       if (steps.length > 0 || patch) await this.options.store.commit({ steps, ...(patch ? { execution: { id: live.record.id, patch } } : {}) });
     } catch (err) {
       this.options.logger.error({ err, executionId: live.record.id }, 'could not write execution state; the execution is no longer driven by this process (resume it)');
-      this.abandon(live);
+      this.abandon(live, err);
       return;
     }
     for (const s of steps) live.steps.get(s.stepName)!.version = s.version;
@@ -577,11 +585,18 @@ export class Coordinator {
     for (const a of after) a();
   }
 
-  private abandon(live: LiveExecution): void {
+  /** Stops driving an execution after an internal or store error; waiters get the error. */
+  private abandon(live: LiveExecution, cause?: unknown): void {
     for (const t of live.timers.values()) clearTimeout(t);
     live.finished = true;
     this.live.delete(live.record.id);
+    const err = new OrchestratorError(ErrorCode.Internal, `Execution ${live.record.id} is no longer driven by this process after an error.`, {
+      cause,
+      fix: 'check the logs for the cause, then resume the execution (`resume()`), or retry it once it has ended.',
+    });
+    for (const w of live.waiters) w.reject(err);
   }
+
 
   private notify(live: LiveExecution, call: (o: ExecutionObserver) => void | Promise<void> | undefined): void {
     for (const o of this.options.observers ?? []) {
