@@ -55,6 +55,8 @@ export interface JobKind {
   readonly metadataArnKey?: 'Arn' | 'CheckJobArn';
   /** Longest valid name. */
   readonly maxNameLength: number;
+  /** The request member that names the resource; a value there in `Arguments` is a name prefix (§4.2). */
+  readonly nameKey?: string;
   /** Whether a failure reason of "InternalServerError" counts as `SageMaker.JOB_INTERNAL_ERROR`. */
   readonly internalErrorRetryable: boolean;
   /** Creates the resource; returns the id that `describe` and `stop` take (its name, or an ARN). */
@@ -100,6 +102,7 @@ interface JobApi {
   metadataKey: string;
   maxNameLength?: number;
   internalErrorRetryable?: boolean;
+  nameKey: string;
   statusKey: string;
   arnKey: string;
   create(client: SageMakerClient, name: string, args: JsonObject): Promise<unknown>;
@@ -113,6 +116,7 @@ function jobKind(api: JobApi): JobKind {
     label: api.label,
     metadataKey: api.metadataKey,
     maxNameLength: api.maxNameLength ?? 63,
+    nameKey: api.nameKey,
     internalErrorRetryable: api.internalErrorRetryable ?? true,
     create: async (client, name, args) => {
       await api.create(client, name, args);
@@ -131,6 +135,7 @@ function jobKind(api: JobApi): JobKind {
 const processing = jobKind({
   label: 'Processing job',
   metadataKey: 'ProcessingJob',
+  nameKey: 'ProcessingJobName',
   statusKey: 'ProcessingJobStatus',
   arnKey: 'ProcessingJobArn',
   create: (c, ProcessingJobName, args) =>
@@ -142,6 +147,7 @@ const processing = jobKind({
 const training = jobKind({
   label: 'Training job',
   metadataKey: 'TrainingJob',
+  nameKey: 'TrainingJobName',
   statusKey: 'TrainingJobStatus',
   arnKey: 'TrainingJobArn',
   create: (c, TrainingJobName, args) =>
@@ -155,6 +161,7 @@ const tuningJob = jobKind({
   metadataKey: 'TuningJob',
   maxNameLength: 32,
   internalErrorRetryable: false,
+  nameKey: 'HyperParameterTuningJobName',
   statusKey: 'HyperParameterTuningJobStatus',
   arnKey: 'HyperParameterTuningJobArn',
   create: (c, HyperParameterTuningJobName, args) =>
@@ -201,6 +208,7 @@ function objectiveValue(summary: JsonObject, sign: number): number {
 const transform = jobKind({
   label: 'Transform job',
   metadataKey: 'TransformJob',
+  nameKey: 'TransformJobName',
   statusKey: 'TransformJobStatus',
   arnKey: 'TransformJobArn',
   create: (c, TransformJobName, args) =>
@@ -214,6 +222,7 @@ const autoMLJob = jobKind({
   metadataKey: 'AutoMLJob',
   maxNameLength: 32,
   internalErrorRetryable: false,
+  nameKey: 'AutoMLJobName',
   statusKey: 'AutoMLJobStatus',
   arnKey: 'AutoMLJobArn',
   create: (c, AutoMLJobName, args) =>
@@ -245,6 +254,7 @@ const model: JobKind = {
   label: 'Model',
   metadataKey: 'Model',
   maxNameLength: 63,
+  nameKey: 'ModelName',
   internalErrorRetryable: false,
   create: async (client, ModelName, args) => {
     await client.send(new CreateModelCommand({ ...(args as unknown as CreateModelCommandInput), ModelName }));

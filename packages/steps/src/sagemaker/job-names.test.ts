@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idempotencyToken, sagemakerName } from './job-names.js';
+import { idempotencyToken, prefixedName, sagemakerName } from './job-names.js';
 
 describe('sagemakerName', () => {
   it('keeps a valid name that fits', () => {
@@ -27,5 +27,14 @@ describe('idempotencyToken', () => {
     expect(idempotencyToken('a')).toMatch(/^[0-9a-f]{32}$/);
     expect(idempotencyToken('a')).toBe(idempotencyToken('a'));
     expect(idempotencyToken('a')).not.toBe(idempotencyToken('b'));
+  });
+});
+
+describe('prefixedName', () => {
+  it('keeps a custom prefix and makes the name unique per attempt', () => {
+    const a = prefixedName('churn-train', 'pipelines-abc123def456-Train-1', 63);
+    expect(a).toMatch(/^churn-train-[0-9a-f]{10}$/);
+    expect(prefixedName('churn-train', 'pipelines-abc123def456-Train-2', 63)).not.toBe(a);
+    expect(prefixedName('a-very-long-custom-prefix-for-tuning', 'x', 32).length).toBeLessThanOrEqual(32);
   });
 });

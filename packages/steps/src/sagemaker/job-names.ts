@@ -25,3 +25,12 @@ export function sagemakerName(jobName: string, maxLength: number): string {
 export function idempotencyToken(jobName: string): string {
   return createHash('sha256').update(`cairn:${jobName}`).digest('hex').slice(0, 32);
 }
+
+/**
+ * The name for a definition that keeps the job-name field as a prefix (the SDK's
+ * `use_custom_job_prefix`): the prefix and a 10-character hash of Cairn's job name.
+ */
+export function prefixedName(prefix: string, jobName: string, maxLength: number): string {
+  const hash = createHash('sha256').update(jobName).digest('hex').slice(0, 10);
+  return sagemakerName(`${prefix.slice(0, Math.max(0, maxLength - hash.length - 1))}-${hash}`, maxLength);
+}

@@ -14,7 +14,7 @@ import {
 import { checkResult, pickCheckFields } from './check-properties.js';
 import { classifyAwsError, isAwsError, isTransientAwsError, jobFailureError } from './aws-errors.js';
 import { JOB_KINDS, SAGEMAKER_STEP_TYPES, isSageMakerStepType, type JobKind } from './job-kinds.js';
-import { sagemakerName } from './job-names.js';
+import { prefixedName, sagemakerName } from './job-names.js';
 
 /** Options of {@link sagemakerExecutor}; validated when the executor is made. */
 export const SageMakerExecutorOptionsSchema = z.strictObject({
@@ -92,7 +92,11 @@ class SageMakerExecutor implements StepExecutor {
       });
     }
     const kind: JobKind = JOB_KINDS[stepType];
-    const name = sagemakerName(request.jobName, kind.maxNameLength);
+    const prefix = kind.nameKey ? request.arguments[kind.nameKey] : undefined;
+    const name =
+      typeof prefix === 'string' && prefix
+        ? prefixedName(prefix, request.jobName, kind.maxNameLength)
+        : sagemakerName(request.jobName, kind.maxNameLength);
     const log = ctx.logger.child({ executor: this.id, jobName: name });
     const id = await this.createOrAdopt(kind, name, request, ctx);
     log.info({ stepType }, 'SageMaker job started');

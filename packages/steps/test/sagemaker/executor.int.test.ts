@@ -46,6 +46,14 @@ describe('sagemakerExecutor: each step type through start and poll', () => {
     expect((await ex.start(request, executionContext('my_step')))['name']).toBe(handle['name']);
   });
 
+  it('uses a job-name field kept in the arguments as a prefix (the SDK\'s custom job prefix)', async () => {
+    const ex = executor();
+    const args = { ...trainingArguments(), TrainingJobName: 'churn-train' };
+    const handle = await ex.start(stepRequest({ Name: 'Train', Type: 'Training', Arguments: args }, 'pipelines-exec00000001-Train-9'), executionContext('Train'));
+    expect(handle['name']).toMatch(/^churn-train-[0-9a-f]{10}$/);
+    expect(fake.aws.sagemaker.listJobs('TrainingJob').map((job) => job.name)).toContain(handle['name']);
+  });
+
   it('runs a tuning job: a ≤32-character name and TrainingJobSummaries best first', async () => {
     const ex = executor();
     const ctx = executionContext('Tune', { stepType: 'Tuning' });
