@@ -21,6 +21,7 @@ import { StepScheduler } from '../scheduler/step-scheduler.js';
 import type { ExecutionRecord, StepExecutionRecord } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
 import { jobNameFor } from './job-name.js';
+import { excludedBySelection } from './selective-execution.js';
 import { deriveStepMetadata } from './step-metadata.js';
 import type { ExecutionObserver, RuntimeEvent, StepDispatcher, StepWork } from './types.js';
 
@@ -141,7 +142,7 @@ export class Coordinator {
     const patch: Partial<ExecutionRecord> = { status, updatedAt: this.now() };
     Object.assign(patch, { failureReason: undefined, endedAt: undefined });
     this.patchExecution(live, patch);
-    live.scheduler.restore(succeededSteps(records));
+    live.scheduler.restore(succeededSteps(records), [], excludedOf(record, compiled));
     this.pump(live);
   }
 
@@ -154,7 +155,7 @@ export class Coordinator {
     const records = await this.options.store.listStepExecutions(record.id);
     const live = this.open(record, compiled, records);
     const inFlight = records.filter((r) => !isTerminalStepStatus(r.status));
-    live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName));
+    live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName), excludedOf(record, compiled));
     if (records.some((r) => r.status === 'Failed' || r.status === 'Stopped')) live.scheduler.halt();
     live.failReason = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed')?.failureReason;
     for (const r of inFlight) this.redispatch(live, r);
@@ -633,6 +634,11 @@ function outcomeOf(rec: StepExecutionRecord): boolean | undefined {
 
 function succeededSteps(records: readonly StepExecutionRecord[]): [string, boolean | undefined][] {
   return records.filter((r) => r.status === 'Succeeded').map((r) => [r.stepName, outcomeOf(r)]);
+}
+
+/** Steps a selective execution leaves out (none for a full execution). */
+function excludedOf(record: ExecutionRecord, compiled: CompiledPipeline): string[] {
+  return record.selectiveExecution ? excludedBySelection(compiled, record.selectiveExecution.selectedSteps) : [];
 }
 
 /** The ARN of another execution of the same pipeline. */

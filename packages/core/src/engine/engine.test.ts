@@ -274,6 +274,21 @@ describe('EmbeddedRuntime', () => {
     await expect(runtime.startExecution({ pipelineName: 'Demo', definition: def as never, selectiveExecution: { selectedSteps: ['C'] } })).rejects.toMatchObject({ code: 'PARAMETER_INVALID' });
   });
 
+  it('keeps the selection when a selective execution is retried', async () => {
+    let fail = false;
+    const { runtime, executor, steps } = setup({ B: (req, ctx) => (fail ? failure('once') : succeeded(ctx.stepType, req.jobName)) });
+    const def = definition([processing('A'), processing('B', { DependsOn: ['A'] }), processing('C', { DependsOn: ['B'] })]);
+    const source = await run(runtime, def);
+    fail = true;
+    const started = await runtime.startExecution({ pipelineName: 'Demo', definition: def as never, selectiveExecution: { sourceExecutionId: source.id, selectedSteps: ['B'] } });
+    expect((await runtime.waitForExecution(started.id)).status).toBe('Failed');
+    fail = false;
+    await runtime.retryExecution(started.id);
+    expect((await runtime.waitForExecution(started.id)).status).toBe('Succeeded');
+    expect([...(await steps(started.id)).keys()].sort()).toEqual(['A', 'B']);
+    expect(executor.startsOf('C')).toBe(1);
+  });
+
   describe('callback steps', () => {
     const def = definition([
       { Name: 'Cb', Type: 'Callback', Arguments: { x: { Get: 'Execution.PipelineExecutionId' } }, SqsQueueUrl: 'https://sqs/q', OutputParameters: [{ OutputName: 'n', OutputType: 'Integer' }] },

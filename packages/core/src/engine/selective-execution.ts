@@ -25,6 +25,12 @@ function reach(compiled: CompiledPipeline, start: Iterable<string>, edges: 'upst
   return seen;
 }
 
+/** Steps a selective execution never runs: neither selected nor upstream of a selected step. */
+export function excludedBySelection(compiled: CompiledPipeline, selectedSteps: readonly string[], upstream = reach(compiled, selectedSteps, 'upstream')): string[] {
+  const selected = new Set(selectedSteps);
+  return [...compiled.steps.keys()].filter((s) => !selected.has(s) && !upstream.has(s));
+}
+
 function invalid(problem: string, fix: string): OrchestratorError {
   return new OrchestratorError(ErrorCode.ParameterInvalid, `The selective execution is not valid: ${problem}.`, { fix });
 }
@@ -67,6 +73,5 @@ export function planSelectiveExecution(compiled: CompiledPipeline, selectedSteps
     const missing = reused.filter((s) => !succeeded.has(s));
     if (missing.length > 0) throw invalid(`the source execution has no succeeded result for ${missing.join(', ')}`, 'pick a source execution in which those steps succeeded, or select them too.');
   }
-  const excluded = [...compiled.steps.keys()].filter((s) => !selected.has(s) && !above.has(s));
-  return { reused, excluded };
+  return { reused, excluded: excludedBySelection(compiled, selectedSteps, above) };
 }
