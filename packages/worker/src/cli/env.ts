@@ -10,8 +10,8 @@ import type { CliIo } from './io.js';
 export interface GlobalOptions {
   /** `--config <file>`: the cairn.config.json to use. */
   config?: string;
-  /** `--database <url>`: a PostgreSQL URL instead of the embedded SQLite store. */
-  database?: string;
+  /** `--database <url>`: a PostgreSQL store instead of the embedded SQLite one (`?schema=` picks the schema). */
+  database?: { connectionString: string; schema?: string };
   /** `--log-level <level>`: pino level for logs on stderr. @defaultValue 'silent' */
   logLevel: string;
 }
@@ -83,7 +83,7 @@ export class CliEnv {
     const { arnPrefix, workspace } = await this.config();
     const database = this.globals().database;
     const store: CairnStore = database
-      ? await PostgresStore.open({ connectionString: database, arnPrefix })
+      ? await PostgresStore.open({ ...database, arnPrefix })
       : await SqliteStore.open({ path: path.join(workspace, STORE_FILE_NAME), arnPrefix });
     this.onClose(() => store.close());
     return store;

@@ -8,7 +8,7 @@ import { liveProgress, plainProgress, type ProgressEvent, type ProgressView } fr
 /** How `run` and `retry` show an execution they drive. */
 export interface FollowOptions {
   /** Print only the final execution and its steps as JSON. */
-  json: boolean;
+  json?: boolean;
   /** Show progress (a live table on a terminal, plain lines otherwise). */
   progress: boolean;
 }

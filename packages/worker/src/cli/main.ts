@@ -14,6 +14,7 @@ import * as validate from './commands/validate.js';
 import { CliEnv, type GlobalOptions } from './env.js';
 import { ExitCode, exitCodeFor } from './exit.js';
 import { processIo, type CliIo } from './io.js';
+import { parseDatabaseUrl } from './parsers.js';
 import { writeError } from './output.js';
 
 /** A command module: `packages/worker/src/cli/commands/<name>.ts`. */
@@ -35,7 +36,7 @@ export function buildProgram(io: CliIo): { program: Command; env: CliEnv } {
     .description('Cairn: run SageMaker Pipelines definitions on your machine or your cluster.')
     .version(packageVersion(), '-V, --version')
     .option('-c, --config <file>', 'cairn.config.json to use (default: next to the pipeline file, else in the current directory)')
-    .option('--database <url>', 'PostgreSQL URL of the distributed runtime (default: SQLite in the workspace)')
+    .option('--database <url>', 'PostgreSQL store, e.g. postgres://user@host:5432/db?schema=cairn (default: SQLite in the workspace)', parseDatabaseUrl)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(LOG_LEVELS).default('silent'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

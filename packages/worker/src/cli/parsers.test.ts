@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectAssignment, parseList, parsePositiveInt } from './parsers.js';
+import { collectAssignment, parseDatabaseUrl, parseList, parsePositiveInt } from './parsers.js';
 
 describe('collectAssignment', () => {
   it('collects Name=Value pairs, keeping "=" inside values', () => {
@@ -25,5 +25,16 @@ describe('parsePositiveInt and parseList', () => {
   it('splits comma-separated names and rejects empty ones', () => {
     expect(parseList('Train, Evaluate')).toEqual(['Train', 'Evaluate']);
     expect(() => parseList('Train,,Evaluate')).toThrow('expected a comma-separated list of names');
+  });
+});
+
+describe('parseDatabaseUrl', () => {
+  it('takes the schema out of the query string', () => {
+    expect(parseDatabaseUrl('postgres://postgres@127.0.0.1:5432/test?schema=cli_1&sslmode=disable')).toEqual({
+      connectionString: 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable',
+      schema: 'cli_1',
+    });
+    expect(parseDatabaseUrl('postgres://db/cairn')).toEqual({ connectionString: 'postgres://db/cairn' });
+    expect(() => parseDatabaseUrl('not a url')).toThrow(InvalidArgumentError);
   });
 });

@@ -25,3 +25,20 @@ export function parseList(text: string): string[] {
   if (items.some((s) => s === '')) throw new InvalidArgumentError(`expected a comma-separated list of names, got "${text}".`);
   return items;
 }
+
+/**
+ * Splits a `--database` URL into the connection string and the schema named by its `schema`
+ * query parameter (`postgres://host/db?schema=cairn`), which PostgreSQL URLs do not have.
+ */
+export function parseDatabaseUrl(text: string): { connectionString: string; schema?: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`expected a URL such as postgres://postgres@127.0.0.1:5432/cairn, got "${text}".`);
+  }
+  const schema = url.searchParams.get('schema');
+  if (schema === null) return { connectionString: text };
+  url.searchParams.delete('schema');
+  return { connectionString: url.toString(), schema };
+}

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
@@ -57,4 +59,18 @@ export function testCli(cwd: string = process.cwd(), options: { tty?: boolean } 
 /** Runs `cairn <argv>` in-process once. */
 export function cli(argv: readonly string[], cwd?: string): Promise<CliResult> {
   return testCli(cwd).run(argv);
+}
+
+/** Writes a cairn.config.json for the run fixtures: workspace in `dir`, Lambda handlers, a node image and the code mount. */
+export async function writeTestConfig(file: string, dir: string): Promise<void> {
+  const config = {
+    workspace: path.join(dir, 'ws'),
+    lambdas: {
+      'arn:aws:lambda:us-east-1:000000000000:function:score': `${fixture('handlers.ts')}#score`,
+      'arn:aws:lambda:us-east-1:000000000000:function:flaky': `${fixture('handlers.ts')}#flaky`,
+    },
+    images: { 'cairn-test/node:20': { runtime: 'node' } },
+    artifacts: { mounts: { 's3://cli-test/code': fixture('code') } },
+  };
+  await writeFile(file, JSON.stringify(config));
 }

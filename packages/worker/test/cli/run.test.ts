@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fixture, testCli, type TestCli } from './harness.js';
+import { fixture, testCli, writeTestConfig, type TestCli } from './harness.js';
 
 let dir: string;
 let config: string;
@@ -12,18 +12,7 @@ let config: string;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cairn-cli-run-'));
   config = path.join(dir, 'cairn.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      workspace: path.join(dir, 'ws'),
-      lambdas: {
-        'arn:aws:lambda:us-east-1:000000000000:function:score': `${fixture('handlers.ts')}#score`,
-        'arn:aws:lambda:us-east-1:000000000000:function:flaky': `${fixture('handlers.ts')}#flaky`,
-      },
-      images: { 'cairn-test/node:20': { runtime: 'node' } },
-      artifacts: { mounts: { 's3://cli-test/code': fixture('code') } },
-    }),
-  );
+  await writeTestConfig(config, dir);
 });
 
 afterEach(async () => {

@@ -17,9 +17,9 @@ export function register(program: Command, env: CliEnv): void {
     .description('Let the Callback step succeed, with values for its declared output parameters.')
     .argument('<token>', 'the callback token printed by `cairn run` (or sent to the step’s queue)')
     .option('-o, --output <Name=Value>', 'output parameter value (repeatable); converted to its declared OutputType', collectAssignment)
-    .option('--json', 'print {PipelineExecutionArn} as SageMaker does', false)
+    .option('--json', 'print {PipelineExecutionArn} as SageMaker does')
     .action(
-      env.action(async (token: string, options: { output?: Record<string, string>; json: boolean }) => {
+      env.action(async (token: string, options: { output?: Record<string, string>; json?: boolean }) => {
         const record = await sendCallbackSuccess(await env.store(), token, options.output ?? {});
         return report(env, record, 'succeed', options.json);
       }),
@@ -31,9 +31,9 @@ export function register(program: Command, env: CliEnv): void {
     .description('Let the Callback step fail with a reason (the execution then fails).')
     .argument('<token>', 'the callback token')
     .requiredOption('--reason <text>', 'failure reason recorded on the step')
-    .option('--json', 'print {PipelineExecutionArn} as SageMaker does', false)
+    .option('--json', 'print {PipelineExecutionArn} as SageMaker does')
     .action(
-      env.action(async (token: string, options: { reason: string; json: boolean }) => {
+      env.action(async (token: string, options: { reason: string; json?: boolean }) => {
         const record = await sendCallbackFailure(await env.store(), token, options.reason);
         return report(env, record, 'fail', options.json);
       }),
@@ -41,7 +41,7 @@ export function register(program: Command, env: CliEnv): void {
   addHelpSections(fail, { examples: ['cairn callback fail 3fK9xQ2mPz8LwR1tYb7NcD --reason "rejected by reviewer"'], exitCodes: TOKEN_EXIT_CODES });
 }
 
-async function report(env: CliEnv, record: CallbackTokenRecord, outcome: 'succeed' | 'fail', json: boolean): Promise<ExitCode> {
+async function report(env: CliEnv, record: CallbackTokenRecord, outcome: 'succeed' | 'fail', json = false): Promise<ExitCode> {
   const execution = await (await env.store()).getExecution(record.executionId);
   if (json) writeJson(env.io.stdout, { PipelineExecutionArn: execution?.arn ?? record.executionId });
   else writeLine(env.io.stdout, `Callback step "${record.stepName}" of execution ${record.executionId} will ${outcome} (the process running the execution picks it up).`);

@@ -20,7 +20,7 @@ export function register(program: Command, env: CliEnv): void {
     .command('compile')
     .description('Check a pipeline and print its definition JSON (compact: the string SageMaker expects).')
     .argument('<pipeline>', 'pipeline module (.ts, .js, .mjs) or definition (.json)')
-    .option('--pretty', 'indent the JSON for reading', false)
+    .option('--pretty', 'indent the JSON for reading')
     .option('-o, --output <file>', 'write the JSON to this file instead of stdout')
     .action(
       env.action(async (file: string, options: CompileOptions) => {

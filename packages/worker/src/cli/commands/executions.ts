@@ -13,7 +13,7 @@ interface ListOptions {
   pipeline?: string;
   status?: ExecutionStatus;
   limit: number;
-  json: boolean;
+  json?: boolean;
 }
 
 const NOT_FOUND_EXIT = { 2: 'no execution with this id (or bad flags)' };
@@ -28,7 +28,7 @@ export function register(program: Command, env: CliEnv): void {
     .option('--pipeline <name>', 'only executions of this pipeline')
     .addOption(new Option('--status <status>', 'only executions in this status').choices(Object.values(ExecutionStatus)))
     .option('--limit <n>', 'at most n executions', parsePositiveInt, 20)
-    .option('--json', 'print {PipelineExecutionSummaries: […]} as ListPipelineExecutions does', false)
+    .option('--json', 'print {PipelineExecutionSummaries: […]} as ListPipelineExecutions does')
     .action(env.action((options: ListOptions) => listExecutions(env, options)));
   addHelpSections(list, { examples: ['cairn executions list', 'cairn executions list --pipeline DiamondsPricePipeline --status Failed --limit 5'] });
 
@@ -36,16 +36,16 @@ export function register(program: Command, env: CliEnv): void {
     .command('describe')
     .description('Show one execution: status, times, parameters, failure reason and a step count.')
     .argument('<execution>', 'execution id (or ARN)')
-    .option('--json', 'print the DescribePipelineExecution shape (plus PipelineParameters)', false)
-    .action(env.action((ref: string, options: { json: boolean }) => describeExecution(env, ref, options)));
+    .option('--json', 'print the DescribePipelineExecution shape (plus PipelineParameters)')
+    .action(env.action((ref: string, options: { json?: boolean }) => describeExecution(env, ref, options)));
   addHelpSections(describe, { examples: ['cairn executions describe abc123def456', 'cairn executions describe abc123def456 --json'], exitCodes: NOT_FOUND_EXIT });
 
   const steps = executions
     .command('steps')
     .description("List an execution's steps: status, attempt, duration, cache hit, failure reason.")
     .argument('<execution>', 'execution id (or ARN)')
-    .option('--json', 'print {PipelineExecutionSteps: […]} as ListPipelineExecutionSteps does (most recent first)', false)
-    .action(env.action((ref: string, options: { json: boolean }) => listSteps(env, ref, options)));
+    .option('--json', 'print {PipelineExecutionSteps: […]} as ListPipelineExecutionSteps does (most recent first)')
+    .action(env.action((ref: string, options: { json?: boolean }) => listSteps(env, ref, options)));
   addHelpSections(steps, { examples: ['cairn executions steps abc123def456', 'cairn executions steps abc123def456 --json'], exitCodes: NOT_FOUND_EXIT });
 }
 
@@ -67,7 +67,7 @@ async function listExecutions(env: CliEnv, options: ListOptions): Promise<ExitCo
   return ExitCode.Ok;
 }
 
-async function describeExecution(env: CliEnv, ref: string, options: { json: boolean }): Promise<ExitCode> {
+async function describeExecution(env: CliEnv, ref: string, options: { json?: boolean }): Promise<ExitCode> {
   const store = await env.store();
   const record = await findExecution(store, ref);
   if (options.json) {
@@ -94,7 +94,7 @@ async function describeExecution(env: CliEnv, ref: string, options: { json: bool
   return ExitCode.Ok;
 }
 
-async function listSteps(env: CliEnv, ref: string, options: { json: boolean }): Promise<ExitCode> {
+async function listSteps(env: CliEnv, ref: string, options: { json?: boolean }): Promise<ExitCode> {
   const store = await env.store();
   const record = await findExecution(store, ref);
   const steps = await store.listStepExecutions(record.id);

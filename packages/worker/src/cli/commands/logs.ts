@@ -11,7 +11,7 @@ import { parsePositiveInt } from '../parsers.js';
 
 interface LogsOptions {
   attempt?: number;
-  stderr: boolean;
+  stderr?: boolean;
 }
 
 /** `cairn logs <execution> <step>`: prints the kept stdout (or stderr) of a step attempt. */
@@ -22,7 +22,7 @@ export function register(program: Command, env: CliEnv): void {
     .argument('<execution>', 'execution id (or ARN)')
     .argument('<step>', 'step name')
     .option('--attempt <n>', 'attempt number (default: the latest)', parsePositiveInt)
-    .option('--stderr', 'print stderr instead of stdout', false)
+    .option('--stderr', 'print stderr instead of stdout')
     .action(env.action((ref: string, stepName: string, options: LogsOptions) => printLogs(env, ref, stepName, options)));
   addHelpSections(command, {
     examples: ['cairn logs abc123def456 TrainDiamonds', 'cairn logs abc123def456 TrainDiamonds --attempt 1 --stderr | tail -20'],

@@ -11,7 +11,7 @@ export function register(program: Command, env: CliEnv): void {
     .command('retry')
     .description('Retry a Failed or Stopped execution in place (same id): succeeded steps are kept, the others run again. Follows progress like `run`.')
     .argument('<execution>', 'execution id (or ARN)')
-    .option('--json', 'print only the final execution with its steps as JSON', false)
+    .option('--json', 'print only the final execution with its steps as JSON')
     .option('--no-progress', 'do not show progress; print the result only')
     .action(
       env.action(async (ref: string, options: FollowOptions): Promise<ExitCode> => {

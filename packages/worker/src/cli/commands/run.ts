@@ -12,7 +12,7 @@ interface RunOptions {
   displayName?: string;
   description?: string;
   maxParallel?: number;
-  json: boolean;
+  json?: boolean;
   progress: boolean;
   select?: string[];
   from?: string;
@@ -31,7 +31,7 @@ export function register(program: Command, env: CliEnv): void {
     .option('--max-parallel <n>', 'at most n steps run at once (MaxParallelExecutionSteps)', parsePositiveInt)
     .option('--select <steps>', 'selective execution: run only these steps (comma-separated)', parseList)
     .option('--from <execution-id>', 'with --select: take the other steps from this execution')
-    .option('--json', 'print only the final execution with its steps as JSON (DescribePipelineExecution + ListPipelineExecutionSteps shapes)', false)
+    .option('--json', 'print only the final execution with its steps as JSON (DescribePipelineExecution + ListPipelineExecutionSteps shapes)')
     .option('--no-progress', 'do not show progress; print the result only')
     .action(env.action((file: string, options: RunOptions) => run(env, file, options)));
   addHelpSections(command, {

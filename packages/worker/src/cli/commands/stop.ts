@@ -12,9 +12,9 @@ export function register(program: Command, env: CliEnv): void {
     .command('stop')
     .description('Stop a running execution: it goes Stopping, its running steps are stopped, then it ends Stopped.')
     .argument('<execution>', 'execution id (or ARN)')
-    .option('--wait', 'wait until the execution has ended and print its final status', false)
+    .option('--wait', 'wait until the execution has ended and print its final status')
     .action(
-      env.action(async (ref: string, options: { wait: boolean }) => {
+      env.action(async (ref: string, options: { wait?: boolean }) => {
         const store = await env.store();
         const record = await findExecution(store, ref);
         if (isTerminalExecutionStatus(record.status)) {

@@ -19,7 +19,7 @@ export function register(program: Command, env: CliEnv): void {
     .description('Check a pipeline definition: schema, names, references, property paths, cycles. Lists every problem at once.')
     .argument('<file>', 'pipeline module (.ts, .js, .mjs) or definition (.json)')
     .option('--name <name>', 'pipeline name to report (default: the DSL name, else the file name)')
-    .option('--json', 'print the result as JSON: {valid, name, steps, parameters, edges, issues}', false)
+    .option('--json', 'print the result as JSON: {valid, name, steps, parameters, edges, issues}')
     .action(env.action((file: string, options: ValidateOptions) => validate(env, file, options)));
   addHelpSections(command, {
     examples: ['cairn validate examples/diamonds/pipeline.ts', 'cairn validate exported-definition.json --json'],
