@@ -127,11 +127,14 @@ function executionVariable(name: string, ctx: ResolveContext, expr: string, at: 
   }
 }
 
+/** Parsed property paths, shared by every execution in the process (bounded: cleared when full). */
 const pathCache = new Map<string, PropertySegment[]>();
+const PATH_CACHE_LIMIT = 10_000;
 function cachedPath(path: string): PropertySegment[] {
   let segs = pathCache.get(path);
   if (!segs) {
     segs = parsePath(path);
+    if (pathCache.size >= PATH_CACHE_LIMIT) pathCache.clear();
     pathCache.set(path, segs);
   }
   return segs;
