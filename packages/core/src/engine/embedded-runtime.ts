@@ -133,9 +133,11 @@ export class EmbeddedRuntime {
 
   /** Takes over every active execution of this runtime not driven here (after a crash or restart, or submitted by a client). */
   async resume(): Promise<ExecutionRecord[]> {
-    const active = (await this.store.listActiveExecutions()).filter((e) => e.runtime === this.runtimeName);
+    const driven = new Set(this.coordinator.executionIds);
+    const active = (await this.store.listActiveExecutions()).filter((e) => e.runtime === this.runtimeName && !driven.has(e.id));
     const adopted: ExecutionRecord[] = [];
-    for (const record of active) if (await this.adopt(record)) adopted.push(record);
+    // Re-read each one: an execution that ended since the listing must not be driven again.
+    for (const record of active) if (await this.resumeExecution(record.id)) adopted.push(record);
     return adopted;
   }
 

@@ -1,0 +1,171 @@
+import { Job, Queue } from 'bullmq';
+import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  ErrorCode,
+  OrchestratorError,
+  getExecutionOrThrow,
+  isTerminalExecutionStatus,
+  requestStopInStore,
+  submitExecution,
+  systemClock,
+  type CairnStore,
+  type CallbackMessage,
+  type Clock,
+  type EmbeddedRuntime,
+  type ExecutionRecord,
+  type ExecutorRouter,
+  type RuntimeEvent,
+  type StartExecutionInput,
+} from '@cairn/core';
+import { QueueName, channelNames, type ControlJob } from './queues.js';
+
+/** What the CLI needs from a runtime: the embedded one, or a client of the cluster. */
+export type ExecutionRuntime = Pick<EmbeddedRuntime, 'startExecution' | 'waitForExecution' | 'stopExecution' | 'retryExecution' | 'on' | 'close'>;
+
+/** Options of a cluster client. */
+export interface ClusterClientOptions {
+  /** Redis connection of the cluster. */
+  connection: RedisOptions;
+  /** BullMQ key prefix of the cluster. */
+  prefix: string;
+  /** The cluster's store (PostgreSQL). */
+  store: CairnStore;
+  /** Executors of the deployment: new executions are checked against them before they are stored. */
+  router: ExecutorRouter;
+  /** ARN prefix of new executions. */
+  arnPrefix: string;
+  clock?: Clock;
+  /** How often followed executions are read from the store, in milliseconds. @defaultValue 200 */
+  pollIntervalMs?: number;
+  /** Receives the messages of Callback steps of followed executions (workers publish them). */
+  callbackSink?: (message: CallbackMessage) => void;
+}
+
+/**
+ * Submits executions to a running cluster and follows them, with the embedded runtime's API: the
+ * execution is validated and stored here (PostgreSQL), the scheduler is asked to take it over,
+ * and progress is read back from the store. Stop marks the store; retry asks the scheduler.
+ */
+export class ClusterClient implements ExecutionRuntime {
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  /** Followed executions and the record versions already reported. */
+  private readonly followed = new Map<string, { execution: number; steps: Map<string, number> }>();
+  private readonly clock: Clock;
+  private readonly timer: NodeJS.Timeout;
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly options: ClusterClientOptions,
+    private readonly control = new Queue(QueueName.Control, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } } }),
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.timer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 200);
+    if (options.callbackSink) this.subscribeCallbacks(options.callbackSink);
+  }
+
+  /** Validates and stores the execution, then asks the scheduler to run it. */
+  async startExecution(input: StartExecutionInput): Promise<ExecutionRecord> {
+    const { store, router, arnPrefix } = this.options;
+    const { record } = await submitExecution(input, { store, router, clock: this.clock, arnPrefix, runtime: 'distributed' });
+    this.follow(record);
+    await this.send({ action: 'adopt', executionId: record.id }, `adopt__${record.id}`);
+    return record;
+  }
+
+  /** Resolves with the execution once it is terminal. */
+  async waitForExecution(id: string): Promise<ExecutionRecord> {
+    for (;;) {
+      const record = await getExecutionOrThrow(this.options.store, id);
+      if (isTerminalExecutionStatus(record.status)) {
+        await this.poll();
+        return record;
+      }
+      await new Promise((r) => setTimeout(r, this.options.pollIntervalMs ?? 200));
+    }
+  }
+
+  /** Marks the execution Stopping; the scheduler stops its running steps. */
+  stopExecution(id: string): Promise<void> {
+    return requestStopInStore(this.options.store, id, this.clock);
+  }
+
+  /** Asks the scheduler to retry a Failed or Stopped execution and waits until it has (its refusal is thrown here). */
+  async retryExecution(id: string): Promise<ExecutionRecord> {
+    const record = await getExecutionOrThrow(this.options.store, id);
+    if (record.status !== 'Failed' && record.status !== 'Stopped') {
+      throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${id} is ${record.status}; only Failed or Stopped executions can be retried.`, { fix: 'wait until it ends, or start a new execution.' });
+    }
+    const job = await this.send({ action: 'retry', executionId: id }, `retry__${id}__${record.version}`);
+    await this.waitForJob(job);
+    const retried = await getExecutionOrThrow(this.options.store, id);
+    this.follow(retried);
+    return retried;
+  }
+
+  /** Subscribes to progress events of the executions this client started, retried or waits for. */
+  on(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops following; closes the queue connection (not the store). */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.subscriber?.disconnect();
+    await this.control.close();
+  }
+
+  private async send(request: ControlJob, jobId: string): Promise<Job> {
+    return this.control.add(request.action, request, { jobId });
+  }
+
+  private async waitForJob(job: Job): Promise<void> {
+    for (;;) {
+      const state = await job.getState();
+      if (state === 'completed') return;
+      if (state === 'failed') {
+        const fresh = await Job.fromId(this.control, job.id!);
+        throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, fresh?.failedReason ?? 'The scheduler refused the retry.', { fix: 'read the reason above.' });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private follow(record: ExecutionRecord): void {
+    this.followed.set(record.id, { execution: record.version, steps: this.followed.get(record.id)?.steps ?? new Map() });
+    this.emit({ type: 'execution', execution: record });
+  }
+
+  /** Emits an event for every execution or step record whose version changed since the last read. */
+  private async poll(): Promise<void> {
+    if (this.listeners.size === 0) return;
+    for (const [id, seen] of this.followed) {
+      const [record, steps] = await Promise.all([this.options.store.getExecution(id), this.options.store.listStepExecutions(id)]);
+      for (const step of steps.sort((a, b) => a.updatedAt - b.updatedAt)) {
+        if (seen.steps.get(step.stepName) === step.version) continue;
+        seen.steps.set(step.stepName, step.version);
+        this.emit({ type: 'step', executionId: id, step });
+      }
+      if (record && record.version !== seen.execution) {
+        seen.execution = record.version;
+        this.emit({ type: 'execution', execution: record });
+      }
+      if (record && isTerminalExecutionStatus(record.status)) this.followed.delete(id);
+    }
+  }
+
+  private emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private subscribeCallbacks(sink: (message: CallbackMessage) => void): void {
+    const subscriber = new Redis(this.options.connection);
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, text: string) => {
+      const message = JSON.parse(text) as CallbackMessage;
+      if ([...this.followed.keys()].some((id) => message.pipelineExecutionArn.endsWith(`/execution/${id}`))) sink(message);
+    });
+    void subscriber.subscribe(channelNames(this.options.prefix).callbacks);
+  }
+}

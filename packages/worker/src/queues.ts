@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { ErrorCode, OrchestratorError, StepSchema, type JobState, type StepWork } from '@cairn/core';
+
+/**
+ * The distributed runtime's queues and their payloads. Redis only carries work: every payload
+ * can be rebuilt from PostgreSQL, and each is parsed with its schema when it arrives.
+ *
+ * - `steps`: one job per step attempt (`StepWork`), id `<executionId>__<step>__<attempt>`, so a
+ *   duplicate enqueue is a no-op; long backend jobs re-delay the same job between polls.
+ * - `results`: what workers report back (`JobState` per attempt); the scheduler applies them
+ *   through the coordinator, which rejects stale and duplicate results.
+ * - `control`: client requests to the scheduler (take over a submitted execution, retry one).
+ */
+
+/** Queue names (BullMQ's `prefix` option namespaces them per deployment or test). */
+export const QueueName = { Steps: 'steps', Results: 'results', Control: 'control' } as const;
+
+/** The default BullMQ key prefix. */
+export const DEFAULT_QUEUE_PREFIX = 'cairn';
+
+const JsonObjectSchema = z.record(z.string(), z.json());
+
+/** `SerializedError` as it crosses a queue. */
+export const SerializedErrorSchema = z.object({
+  code: z.enum(ErrorCode),
+  message: z.string(),
+  retryable: z.boolean(),
+  exceptionType: z
+    .enum(['Step.SERVICE_FAULT', 'Step.THROTTLING', 'SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT', 'Emr.RESOURCE_LIMIT'])
+    .optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Payload of a `steps` job: one attempt to start or resume, plus the poll count of a long job. */
+export const StepJobSchema = z.object({
+  executionId: z.string().min(1),
+  executionArn: z.string(),
+  pipelineName: z.string(),
+  stepName: z.string().min(1),
+  stepType: z.string(),
+  attempt: z.number().int().positive(),
+  request: z.object({ step: StepSchema, arguments: JsonObjectSchema, stepFields: JsonObjectSchema.optional(), jobName: z.string() }),
+  handle: JsonObjectSchema.optional(),
+  /** Polls made so far (backoff of long-running backend jobs). */
+  polls: z.number().int().nonnegative().optional(),
+});
+/** A parsed `steps` job payload. */
+export type StepJob = StepWork & { polls?: number };
+
+/** `JobState` as it crosses the results queue. */
+export const JobStateSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('running'), handle: JsonObjectSchema.optional() }),
+  z.object({ state: z.literal('succeeded'), properties: JsonObjectSchema, metadata: JsonObjectSchema.optional() }),
+  z.object({ state: z.literal('failed'), error: SerializedErrorSchema, properties: JsonObjectSchema.optional(), metadata: JsonObjectSchema.optional() }),
+  z.object({ state: z.literal('stopped'), properties: JsonObjectSchema.optional() }),
+]);
+
+/** Payload of a `results` job. */
+export const ResultJobSchema = z.object({
+  executionId: z.string().min(1),
+  stepName: z.string().min(1),
+  attempt: z.number().int().positive(),
+  state: JobStateSchema,
+});
+/** A parsed `results` job payload. */
+export interface ResultJob {
+  executionId: string;
+  stepName: string;
+  attempt: number;
+  state: JobState;
+}
+
+/** Payload of a `control` job. */
+export const ControlJobSchema = z.object({
+  action: z.enum(['adopt', 'retry']),
+  executionId: z.string().min(1),
+});
+/** A parsed `control` job payload. */
+export type ControlJob = z.infer<typeof ControlJobSchema>;
+
+/** The job id of a step attempt: `<executionId>__<step>__<attempt>` (BullMQ ids cannot contain ':'). */
+export function stepJobId(ref: { executionId: string; stepName: string; attempt: number }): string {
+  return `${ref.executionId}__${ref.stepName}__${ref.attempt}`;
+}
+
+/** The job id of a reported state of an attempt; a state reported twice is enqueued once while the first is pending. */
+export function resultJobId(result: Omit<ResultJob, 'state'> & { state: { state: string } }): string {
+  return `${stepJobId(result)}__${result.state.state}`;
+}
+
+/** Parses a job payload with its queue's schema; a malformed payload is a non-retryable `INTERNAL` error. */
+export function parsePayload<S extends z.ZodType>(schema: S, queue: string, data: unknown): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  throw new OrchestratorError(ErrorCode.Internal, `A ${queue} job has a malformed payload: ${z.prettifyError(result.error)}`, {
+    fix: 'run scheduler and workers of the same Cairn version on one queue prefix (--queue-prefix), and do not add jobs to these queues by hand.',
+    retryable: false,
+  });
+}
+
+/** Pub/sub channels beside the queues: stop requests for running attempts, Callback step messages. */
+export function channelNames(prefix: string): { stop: string; callbacks: string } {
+  return { stop: `${prefix}:cairn-stop`, callbacks: `${prefix}:cairn-callbacks` };
+}

@@ -1,0 +1,264 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  ErrorCode,
+  OrchestratorError,
+  isTerminalStepStatus,
+  systemClock,
+  toSerializedError,
+  type ArtifactStore,
+  type CairnStore,
+  type Clock,
+  type ExecutionContext,
+  type ExecutionHandle,
+  type ExecutorRouter,
+  type JobState,
+  type StepExecutionRecord,
+  type StepExecutor,
+} from '@cairn/core';
+import { QueueName, StepJobSchema, channelNames, parsePayload, resultJobId, stepJobId, type ResultJob, type StepJob } from './queues.js';
+import { assertNoEviction } from './redis.js';
+
+/** Options of a step worker. */
+export interface StepWorkerOptions {
+  /** Redis connection (BullMQ needs `maxRetriesPerRequest: null`; see `redisOptionsFromUrl`). */
+  connection: RedisOptions;
+  /** BullMQ key prefix shared with the scheduler. */
+  prefix: string;
+  /** The store: read to skip stale or stopped attempts; executors keep callback tokens and the Model Registry in it. */
+  store: CairnStore;
+  /** Executors (local, SageMaker, callback …) by step. */
+  router: ExecutorRouter;
+  artifacts: ArtifactStore;
+  logger: Logger;
+  clock?: Clock;
+  /** Attempts run at once by this worker. @defaultValue 4 */
+  concurrency?: number;
+  /** Longest wait between polls of a long-running backend job, in milliseconds (polls back off up to it). @defaultValue 30_000 */
+  pollIntervalMs?: number;
+  /** How long a worker holds a job without renewing its lock before another may take it, in milliseconds. @defaultValue 30_000 */
+  lockDurationMs?: number;
+  /** How often an attempt may be delivered (each worker that dies running it counts) before it fails. @defaultValue 3 */
+  maxDeliveries?: number;
+}
+
+/** An attempt running in this worker. */
+interface Running {
+  controller: AbortController;
+  /** Set by a stop request: the attempt reports `stopped`. */
+  stopRequested: boolean;
+  /** Set at shutdown past the deadline: the attempt goes back to the queue unreported. */
+  handedBack: boolean;
+}
+
+const FIRST_POLL_MS = 250;
+
+/**
+ * Runs step attempts from the `steps` queue through the executors and reports each state on the
+ * `results` queue. In-process jobs (local processes, Lambda handlers) run to completion here;
+ * backend jobs (SageMaker, callbacks) are started, then the same job is re-delayed for each poll,
+ * so a long job holds no worker slot. Errors cross the queue as `SerializedError`.
+ */
+export class StepWorker {
+  private readonly running = new Map<string, Running>();
+  private readonly clock: Clock;
+  private closing = false;
+
+  private constructor(
+    private readonly options: StepWorkerOptions,
+    private readonly worker: Worker,
+    private readonly results: Queue,
+    private readonly subscriber: Redis,
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Checks Redis (`noeviction`), then starts taking jobs. */
+  static async start(options: StepWorkerOptions): Promise<StepWorker> {
+    await assertNoEviction(options.connection);
+    const { connection, prefix } = options;
+    const results = new Queue(QueueName.Results, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } });
+    const subscriber = new Redis(connection);
+    let self: StepWorker | undefined;
+    const worker = new Worker(QueueName.Steps, (job, token) => self!.process(job, token), {
+      connection,
+      prefix,
+      autorun: false,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // Deliveries are counted by the worker itself (`maxDeliveries`), so the failure is reported to the scheduler.
+      maxStalledCount: 1_000,
+    });
+    self = new StepWorker(options, worker, results, subscriber);
+    worker.on('error', (err) => options.logger.error({ err }, 'step worker connection error (BullMQ reconnects)'));
+    const { stop } = channelNames(prefix);
+    subscriber.on('message', (_channel: string, jobId: string) => self?.stopLocal(jobId));
+    await subscriber.subscribe(stop);
+    void worker.run();
+    options.logger.info({ prefix, concurrency: options.concurrency ?? 4 }, 'step worker started');
+    return self;
+  }
+
+  /** Attempts running in this worker now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Graceful shutdown: takes no new jobs, lets running attempts finish for up to `graceMs`, then
+   * stops the rest and hands their jobs back to the queue (another worker runs them), and closes.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    this.closing = true;
+    const deadline = setTimeout(() => {
+      for (const entry of this.running.values()) {
+        entry.handedBack = true;
+        entry.controller.abort();
+      }
+    }, graceMs);
+    try {
+      await this.worker.close();
+    } finally {
+      clearTimeout(deadline);
+      await this.results.close();
+      this.subscriber.disconnect();
+    }
+    this.options.logger.info('step worker stopped');
+  }
+
+  private stopLocal(jobId: string): void {
+    const entry = this.running.get(jobId);
+    if (!entry) return;
+    entry.stopRequested = true;
+    entry.controller.abort();
+  }
+
+  /** The BullMQ processor: the worker edge, where non-retryable errors become `UnrecoverableError`. */
+  private async process(job: Job, token: string | undefined): Promise<void> {
+    try {
+      await this.runJob(job, token);
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      const serialized = toSerializedError(err);
+      this.options.logger.error({ err, jobId: job.id }, 'step job failed in the worker');
+      if (!serialized.retryable) throw new UnrecoverableError(serialized.message);
+      throw err;
+    }
+  }
+
+  private async runJob(job: Job, token: string | undefined): Promise<void> {
+    const work = parsePayload(StepJobSchema, QueueName.Steps, job.data) as StepJob;
+    const log = this.options.logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt });
+    const record = await this.options.store.getStepExecution(work.executionId, work.stepName);
+    if (!record || record.attempt !== work.attempt || isTerminalStepStatus(record.status)) {
+      log.debug({ status: record?.status, current: record?.attempt }, 'stale step job skipped (the attempt is over)');
+      return;
+    }
+    const maxDeliveries = this.options.maxDeliveries ?? 3;
+    if (job.stalledCounter >= maxDeliveries) {
+      log.error({ deliveries: job.stalledCounter }, 'step lost its worker too often; failing it');
+      await this.report(work, { state: 'failed', error: toSerializedError(workerLost(work, job.stalledCounter)) });
+      return;
+    }
+    const executor = this.options.router.executorFor(work.request.step);
+    if (!executor) {
+      const fix = `register an executor for type '${work.stepType}' in the worker's configuration.`;
+      await this.report(work, { state: 'failed', error: toSerializedError(new OrchestratorError(ErrorCode.ExecutorMissing, `No executor of this worker runs ${work.stepType} step "${work.stepName}".`, { fix })) });
+      return;
+    }
+    const jobId = stepJobId(work);
+    const entry: Running = { controller: new AbortController(), stopRequested: record.status === 'Stopping', handedBack: false };
+    this.running.set(jobId, entry);
+    try {
+      const ctx = this.contextFor(work, entry, log);
+      const state = executor.wait ? await this.runInProcess(executor, work, record, ctx, entry) : await this.pollOnce(executor, work, record, ctx, { job, token });
+      if (state === undefined) return;
+      if (entry.handedBack || (this.closing && state.state !== 'succeeded')) return await handBack(job, token, log);
+      await this.report(work, state);
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  /** Local processes and Lambda handlers: start (idempotent per job name) and wait in this worker. */
+  private async runInProcess(executor: StepExecutor, work: StepJob, record: StepExecutionRecord, ctx: ExecutionContext, entry: Running): Promise<JobState> {
+    // A stopped attempt that is not running here has nothing left to stop.
+    if (record.status === 'Stopping') return { state: 'stopped' };
+    const state = await attempt(async () => {
+      const handle = await executor.start(work.request, ctx);
+      await this.report(work, { state: 'running', handle });
+      return executor.wait!(handle, ctx);
+    });
+    return entry.stopRequested && state.state === 'failed' ? { state: 'stopped' } : state;
+  }
+
+  /** Backend jobs: start once, then one poll per delivery; while running, the job is re-delayed (returns `undefined`). */
+  private async pollOnce(executor: StepExecutor, work: StepJob, record: StepExecutionRecord, ctx: ExecutionContext, { job, token }: { job: Job; token: string | undefined }): Promise<JobState | undefined> {
+    let handle: ExecutionHandle | undefined = work.handle ?? record.handle;
+    if (record.status === 'Stopping' && handle === undefined) return { state: 'stopped' };
+    const state = await attempt(async () => {
+      if (handle === undefined) {
+        handle = await executor.start(work.request, ctx);
+        await this.report(work, { state: 'running', handle });
+      }
+      if (record.status === 'Stopping' && !job.data.stopSent) {
+        await executor.stop(handle, ctx);
+        await job.updateData({ ...job.data, stopSent: true });
+      }
+      return executor.poll(handle, ctx);
+    });
+    if (state.state !== 'running') return state;
+    const polls = (work.polls ?? 0) + 1;
+    const delay = Math.min(FIRST_POLL_MS * 2 ** Math.min(polls - 1, 16), this.options.pollIntervalMs ?? 30_000);
+    await job.updateData({ ...job.data, handle, polls });
+    await job.moveToDelayed(this.clock.now() + delay, token);
+    throw new DelayedError();
+  }
+
+  private contextFor(work: StepJob, entry: Running, logger: Logger): ExecutionContext {
+    return {
+      executionId: work.executionId,
+      executionArn: work.executionArn,
+      pipelineName: work.pipelineName,
+      stepName: work.stepName,
+      stepType: work.stepType,
+      attempt: work.attempt,
+      signal: entry.controller.signal,
+      logger,
+      clock: this.clock,
+      artifacts: this.options.artifacts,
+      registry: this.options.store,
+    };
+  }
+
+  /** Sends a state to the scheduler; the job id makes a re-sent state a no-op while the first is pending. */
+  private async report(work: StepJob, state: JobState): Promise<void> {
+    const result: ResultJob = { executionId: work.executionId, stepName: work.stepName, attempt: work.attempt, state };
+    await this.results.add(state.state, result, { jobId: resultJobId(result) });
+  }
+}
+
+/** Runs executor calls; what they throw is the attempt's failure (reported), not the worker's. */
+async function attempt(run: () => Promise<JobState>): Promise<JobState> {
+  try {
+    return await run();
+  } catch (err) {
+    return { state: 'failed', error: toSerializedError(err) };
+  }
+}
+
+/** Puts a job back in the queue at once, unreported (shutdown): another worker runs the same attempt. */
+async function handBack(job: Job, token: string | undefined, log: Logger): Promise<never> {
+  log.info('step handed back to the queue (worker shutting down)');
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
+}
+
+function workerLost(work: StepJob, deliveries: number): OrchestratorError {
+  return new OrchestratorError(ErrorCode.StepFailed, `Step "${work.stepName}" (attempt ${work.attempt}) lost its worker ${deliveries} times: the worker process died or stopped renewing its lock while running it.`, {
+    fix: "check the step for what kills its worker (memory limits, process.exit in a handler) in the workers' logs; raise --max-deliveries if workers are restarted often.",
+    retryable: false,
+  });
+}
