@@ -1,12 +1,13 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ErrorCode, OrchestratorError, type ArtifactDigest, type ArtifactStore } from '@cairn/core';
+import { isAwsClient, parseOptions } from '../sagemaker/options.js';
 import { classifyAwsError, isAwsError } from '../sagemaker/aws-errors.js';
 
 /** Options of {@link S3ArtifactStore}; validated by the constructor. */
 export const S3ArtifactStoreOptionsSchema = z.strictObject({
   /** The client to use; by default one is made from `region` and `forcePathStyle`. */
-  client: z.instanceof(S3Client).optional(),
+  client: z.custom<S3Client>(isAwsClient, 'client must be an S3Client').optional(),
   /** AWS region of the default client. @defaultValue the SDK's own resolution */
   region: z.string().min(1).optional(),
   /** Path-style URLs (`/bucket/key`) for S3-compatible stores such as MinIO. @defaultValue false */
@@ -39,7 +40,7 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly ownsClient: boolean;
 
   constructor(options: S3ArtifactStoreOptions = {}) {
-    const { client, region, forcePathStyle } = S3ArtifactStoreOptionsSchema.parse(options);
+    const { client, region, forcePathStyle } = parseOptions(S3ArtifactStoreOptionsSchema, options, 'S3 artifact store');
     this.ownsClient = client === undefined;
     this.client =
       client ?? new S3Client({ ...(region ? { region } : {}), ...(forcePathStyle !== undefined ? { forcePathStyle } : {}) });

@@ -11,6 +11,7 @@ import {
   type StepExecutor,
   type StepRequest,
 } from '@cairn/core';
+import { isAwsClient, parseOptions } from './options.js';
 import { checkResult, pickCheckFields } from './check-properties.js';
 import { classifyAwsError, isAwsError, isTransientAwsError, jobFailureError } from './aws-errors.js';
 import { JOB_KINDS, SAGEMAKER_STEP_TYPES, isSageMakerStepType, type JobKind } from './job-kinds.js';
@@ -19,7 +20,7 @@ import { prefixedName, sagemakerName } from './job-names.js';
 /** Options of {@link sagemakerExecutor}; validated when the executor is made. */
 export const SageMakerExecutorOptionsSchema = z.strictObject({
   /** The client to use; by default one is made for `region` with the SDK's default credential chain. */
-  client: z.instanceof(SageMakerClient).optional(),
+  client: z.custom<SageMakerClient>(isAwsClient, 'client must be a SageMakerClient').optional(),
   /** AWS region of the default client. @defaultValue the SDK's own resolution (AWS_REGION, profile) */
   region: z.string().min(1).optional(),
   /** Delay before the first status poll of a job, in milliseconds. @defaultValue 30_000 */
@@ -63,7 +64,7 @@ export type SageMakerHandle = z.infer<typeof SageMakerHandleSchema>;
  * @example createExecutorRouter([localExecutor(config), sagemakerExecutor({ region: 'eu-west-1' })])
  */
 export function sagemakerExecutor(options: SageMakerExecutorOptions = {}): StepExecutor {
-  const parsed = SageMakerExecutorOptionsSchema.parse(options);
+  const parsed = parseOptions(SageMakerExecutorOptionsSchema, options, 'SageMaker executor');
   return new SageMakerExecutor(parsed);
 }
 
