@@ -1,6 +1,6 @@
 import type { DefinitionIssue } from '../errors.js';
 import { formatJsonPath, joinJsonPath } from '../definition/json-path.js';
-import { DEFINITION_LIMITS } from '../definition/limits.js';
+import { DEFINITION_LIMITS, nestingTooDeepIssue } from '../definition/limits.js';
 import { suggestFix } from '../internal/suggest.js';
 import type { StepReference } from './types.js';
 
@@ -47,12 +47,7 @@ interface ScanWalk {
 function visit(v: unknown, walk: ScanWalk): boolean {
   if (v === null || typeof v !== 'object') return true;
   if (walk.keys.length > DEFINITION_LIMITS.maxJsonDepth) {
-    walk.scan.issues.push({
-      code: 'NESTING_TOO_DEEP',
-      path: formatJsonPath(walk.keys, walk.base),
-      message: `JSON is nested more than ${DEFINITION_LIMITS.maxJsonDepth} levels deep here.`,
-      fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
-    });
+    walk.scan.issues.push(nestingTooDeepIssue(formatJsonPath(walk.keys, walk.base)));
     return false;
   }
   if (Array.isArray(v)) {

@@ -1,3 +1,5 @@
+import type { DefinitionIssue } from '../errors.js';
+
 /**
  * Limits on untrusted definitions. Hostile input gets a clear error, never a crash or a hang.
  * Documented in docs/ARCHITECTURE.md ("Limits").
@@ -15,3 +17,13 @@ export const DEFINITION_LIMITS = {
   maxConditionDepth: 16,
 } as const;
 export type DefinitionLimits = { -readonly [K in keyof typeof DEFINITION_LIMITS]: number };
+
+/** The issue for JSON nested deeper than `maxJsonDepth` at `path` (parse and compile both report it). */
+export function nestingTooDeepIssue(path: string, maxJsonDepth: number = DEFINITION_LIMITS.maxJsonDepth): DefinitionIssue {
+  return {
+    code: 'NESTING_TOO_DEEP',
+    path,
+    message: `JSON is nested more than ${maxJsonDepth} levels deep here.`,
+    fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
+  };
+}

@@ -1,7 +1,7 @@
 import { DefinitionError, ErrorCode, type DefinitionIssue } from '../errors.js';
 import { EXPRESSION_KEYS } from './expressions.js';
 import { formatJsonPath } from './json-path.js';
-import { DEFINITION_LIMITS, type DefinitionLimits } from './limits.js';
+import { DEFINITION_LIMITS, nestingTooDeepIssue, type DefinitionLimits } from './limits.js';
 import { PipelineDefinitionSchema, type PipelineDefinition } from './pipeline.js';
 import { zodIssuesToDefinitionIssues } from './zod-issues.js';
 
@@ -123,14 +123,7 @@ function visitChild(v: unknown, key: PropertyKey, depth: number, exprDepth: numb
 
 function exceededLimit(depth: number, exprDepth: number, condDepth: number, walk: Walk): DefinitionIssue | undefined {
   const { limits } = walk;
-  if (depth > limits.maxJsonDepth) {
-    return {
-      code: 'NESTING_TOO_DEEP',
-      path: formatJsonPath(walk.keys),
-      message: `JSON is nested more than ${limits.maxJsonDepth} levels deep here.`,
-      fix: 'flatten the value; deeply nested expressions can usually be one Std:Join with more Values.',
-    };
-  }
+  if (depth > limits.maxJsonDepth) return nestingTooDeepIssue(formatJsonPath(walk.keys), limits.maxJsonDepth);
   if (exprDepth > limits.maxExpressionDepth) {
     return {
       code: 'EXPRESSION_TOO_DEEP',
