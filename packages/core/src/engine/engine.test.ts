@@ -130,6 +130,33 @@ describe('EmbeddedRuntime', () => {
     });
   });
 
+  it('decides a condition from a property file and resolves experiment names', async () => {
+    const output = { ProcessingOutputConfig: { Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: 's3://b/eval/' } }] } };
+    const { runtime, steps } = setup(
+      { Eval: (req, ctx) => succeeded(ctx.stepType, req.jobName, output) },
+      { artifacts: memoryArtifacts({ 's3://b/eval/evaluation.json': '{"metrics": {"mse": {"value": 0.2}}}' }) },
+    );
+    const def = {
+      ...definition([
+        processing('Eval', { PropertyFiles: [{ PropertyFileName: 'Report', OutputName: 'evaluation', FilePath: 'evaluation.json' }] }, { ProcessingOutputConfig: { Outputs: [{ OutputName: 'evaluation', S3Output: { S3Uri: 's3://b/eval/', LocalPath: '/opt/ml/processing/evaluation', S3UploadMode: 'EndOfJob' } }] } }),
+        {
+          Name: 'Good',
+          Type: 'Condition',
+          Arguments: {
+            Conditions: [{ Type: 'LessThanOrEqualTo', LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Eval.PropertyFiles.Report' }, Path: 'metrics.mse.value' } }, RightValue: 0.5 }],
+            IfSteps: [processing('Ship', {}, { Environment: { TRIAL: { Get: 'PipelineExperimentConfig.TrialName' }, EXP: { Get: 'PipelineExperimentConfig.ExperimentName' } } })],
+          },
+        },
+      ]),
+      PipelineExperimentConfig: { ExperimentName: { Get: 'Execution.PipelineName' }, TrialName: { 'Std:Join': { On: '-', Values: ['trial', { Get: 'Execution.PipelineExecutionId' }] } } },
+    };
+    const done = await run(runtime, def);
+    expect(done.status).toBe('Succeeded');
+    const recorded = await steps(done.id);
+    expect(recorded.get('Good')?.properties).toEqual({ Outcome: true });
+    expect(recorded.get('Ship')?.resolvedArguments?.['Environment']).toEqual({ TRIAL: `trial-${done.id}`, EXP: 'Demo' });
+  });
+
   it('propagates failure: dependents never run, running steps finish, the execution fails', async () => {
     const slow = gate();
     const { runtime, steps, executor } = setup({
