@@ -3,7 +3,7 @@ import type { CliEnv } from './env.js';
 import { ExitCode } from './exit.js';
 import { formatDuration, writeJson, writeLine } from './output.js';
 import { pipelineExecutionSteps } from './shapes.js';
-import { liveProgress, plainProgress, type ProgressEvent, type ProgressView } from './progress.js';
+import { liveProgress, plainProgress, type ProgressView } from './progress.js';
 
 /** How `run` and `retry` show an execution they drive. */
 export interface FollowOptions {
@@ -20,15 +20,16 @@ export interface FollowOptions {
  */
 export async function followExecution(env: CliEnv, begin: (runtime: EmbeddedRuntime) => Promise<ExecutionRecord>, options: FollowOptions): Promise<ExitCode> {
   const runtime = await env.runtime();
-  // Subscribe before starting, so no event is missed; replay them once the view exists.
-  const early: ProgressEvent[] = [];
+  // Subscribe before starting, so nothing is missed; replay what came early once the view exists.
+  const early: ((view: ProgressView) => void)[] = [];
   let view: ProgressView | undefined;
-  const unsubscribe = runtime.on((event) => (view ? view.update(event) : early.push(event)));
-  const unCallback = env.onCallback((message) => view?.note(callbackInstructions(message)));
+  const show = (action: (view: ProgressView) => void) => (view ? action(view) : early.push(action));
+  const unsubscribe = runtime.on((event) => show((v) => v.update(event)));
+  const unCallback = env.onCallback((message) => show((v) => v.note(callbackInstructions(message))));
   try {
     const started = await begin(runtime);
     view = createView(env, started, options);
-    for (const event of early) view.update(event);
+    for (const action of early.splice(0)) action(view);
     const outcome = await waitOrInterrupt(env, runtime, started.id, view);
     view.finish();
     if (outcome === 'interrupted') return ExitCode.Interrupted;
