@@ -180,3 +180,6 @@ export { EventDispatcher, type EventDispatcherOptions } from './events/dispatche
 export { WebhookSink, DeliveryError, type EventSink, type WebhookSinkOptions } from './events/sinks.js';
 export { SIGNATURE_HEADER, signWebhookPayload, verifyWebhookSignature } from './events/webhook-signature.js';
 export { MODEL_PACKAGE_STATE_CHANGE, modelPackageStateChangeEvent } from './events/model-package-event.js';
+export { recordStepLineage, lineageObserver, findStepArtifacts, type LineageRecorderOptions } from './lineage/record-lineage.js';
+export { queryLineage, type LineageDirection, type LineageResult } from './lineage/query-lineage.js';
+export { renderLineageTree, renderLineageMermaid, lineageToJson } from './lineage/render-lineage.js';
