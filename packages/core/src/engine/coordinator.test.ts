@@ -142,7 +142,12 @@ describe('Coordinator', () => {
       const failed = coordinator.waitFor(record.id)!;
       await coordinator.reportResult(record.id, 'B', 1, { state: 'failed', error: { code: 'STEP_FAILED', message: 'bad', retryable: false } });
       expect(await failed).toMatchObject({ status: 'Failed', failureReason: 'Step failure: One or multiple steps failed' });
-      await coordinator.retry((await store.getExecution(record.id))!, compiled);
+      const failedRecord = (await store.getExecution(record.id))!;
+      const other = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher: new RecordingDispatcher(), logger: silentLogger, clock: new ManualClock() });
+      await coordinator.retry(failedRecord, compiled);
+      // A second process retrying from the same (now stale) record loses the compare-and-set.
+      await expect(other.retry(failedRecord, compiled)).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
+      await expect(coordinator.retry(failedRecord, compiled)).rejects.toMatchObject({ code: 'EXECUTION_NOT_RETRYABLE' });
       await expect.poll(() => dispatcher.dispatched.length).toBe(3);
       expect(dispatcher.dispatched[2]).toMatchObject({ stepName: 'B', attempt: 2 });
       const done = coordinator.waitFor(record.id)!;

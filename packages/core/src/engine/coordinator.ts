@@ -128,6 +128,9 @@ export class Coordinator {
 
   /** Retries a Failed or Stopped execution in place: succeeded steps are kept, the rest run again. */
   async retry(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    if (this.live.has(record.id)) {
+      throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${record.id} is still running.`, { fix: 'wait until it ends, then retry it.' });
+    }
     const records = await this.options.store.listStepExecutions(record.id);
     const failStep = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed');
     if (failStep || (record.status !== 'Failed' && record.status !== 'Stopped')) {
@@ -137,11 +140,12 @@ export class Coordinator {
         { fix: failStep ? 'start a new execution instead.' : 'wait until it ends, or start a new execution.' },
       );
     }
-    const status = nextExecutionStatus(record.status, 'retry');
-    const live = this.open({ ...record, status }, compiled, records);
-    const patch: Partial<ExecutionRecord> = { status, updatedAt: this.now() };
+    const patch: Partial<ExecutionRecord> = { status: nextExecutionStatus(record.status, 'retry'), updatedAt: this.now() };
     Object.assign(patch, { failureReason: undefined, endedAt: undefined });
-    this.patchExecution(live, patch);
+    // Compare-and-set: of two processes retrying the same execution, one gets STORE_CONFLICT.
+    await this.options.store.commit({ execution: { id: record.id, patch, expectedVersion: record.version } });
+    const live = this.open({ ...record, ...patch, version: record.version + 1 }, compiled, records);
+    this.options.onEvent?.({ type: 'execution', execution: { ...live.record } });
     live.scheduler.restore(succeededSteps(records), [], excludedOf(record, compiled));
     this.pump(live);
   }
@@ -152,7 +156,9 @@ export class Coordinator {
    * wait out their remaining backoff, and a pending stop is carried out.
    */
   async resume(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    if (this.live.has(record.id)) return;
     const records = await this.options.store.listStepExecutions(record.id);
+    if (this.live.has(record.id)) return;
     const live = this.open(record, compiled, records);
     const inFlight = records.filter((r) => !isTerminalStepStatus(r.status));
     live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName), excludedOf(record, compiled));
