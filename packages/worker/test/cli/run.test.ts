@@ -78,6 +78,19 @@ describe('cairn run', () => {
     expect(result.PipelineExecutionSteps.at(-1)?.['StepName']).toBe('Score');
   });
 
+  it('runs selected steps with the others taken from a source execution, under a parallelism limit', async () => {
+    const source = executionIdIn((await cairn(['run', fixture('approval.ts'), '--param', 'Value=0.1'])).stdout);
+    const { code, stdout } = await cairn(['run', fixture('approval.ts'), '--select', 'Check,TooLow', '--from', source, '--max-parallel', '1', '--json']);
+    expect(code).toBe(1);
+    const result = JSON.parse(stdout) as Record<string, unknown> & { PipelineExecutionSteps: Record<string, unknown>[] };
+    expect(result).toMatchObject({
+      ParallelismConfiguration: { MaxParallelExecutionSteps: 1 },
+      SelectiveExecutionConfig: { SelectedSteps: [{ StepName: 'Check' }, { StepName: 'TooLow' }] },
+    });
+    const score = result.PipelineExecutionSteps.find((s) => s['StepName'] === 'Score');
+    expect(score).toMatchObject({ StepStatus: 'Succeeded', SelectiveExecutionResult: { SourcePipelineExecutionArn: expect.stringMatching(new RegExp(`/execution/${source}$`)) } });
+  });
+
   it('prints the callback token and ends Succeeded once another command redeems it', async () => {
     const running = testCli(dir);
     const run = cairn(['run', fixture('approval.ts')], running);
