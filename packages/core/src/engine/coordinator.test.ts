@@ -99,6 +99,22 @@ describe('Coordinator', () => {
     expect(byStep['B']!.handle).toBeUndefined();
   });
 
+  it('resolves step-level fields again when it re-dispatches after a restart', async () => {
+    const store = new MemoryStore();
+    const steps = [{ Name: 'Fn', Type: 'Lambda', Arguments: {}, FunctionArn: { 'Std:Join': { On: ':', Values: ['arn', { Get: 'Execution.PipelineExecutionId' }] } } }];
+    const first = await setup(store, steps);
+    first.coordinator.start(first.record, first.compiled);
+    await expect.poll(() => first.dispatcher.dispatched.length).toBe(1);
+    expect(first.dispatcher.dispatched[0]!.request.stepFields).toEqual({ FunctionArn: `arn:${first.record.id}` });
+    await first.coordinator.reportResult(first.record.id, 'Fn', 1, { state: 'running', handle: { invocation: 1 } });
+    first.coordinator.close();
+    const dispatcher = new RecordingDispatcher();
+    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
+    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+    expect(dispatcher.dispatched[0]!.request.stepFields).toEqual({ FunctionArn: `arn:${first.record.id}` });
+  });
+
   it('resumes a stopping execution: re-dispatches the stopping step by handle and asks it to stop again', async () => {
     const store = new MemoryStore();
     const first = await setup(store, [processing('A')]);

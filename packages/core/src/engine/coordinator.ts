@@ -164,7 +164,8 @@ export class Coordinator {
     live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName), excludedOf(record, compiled));
     if (records.some((r) => r.status === 'Failed' || r.status === 'Stopped')) live.scheduler.halt();
     live.failReason = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed')?.failureReason;
-    for (const r of inFlight) this.redispatch(live, r);
+    const fields = await this.resolveFieldsOf(live, inFlight);
+    for (const r of inFlight) this.redispatch(live, r, fields.get(r.stepName));
     if (record.status === 'Stopping') {
       live.stopRequested = true;
       this.stopRunning(live, true);
@@ -442,14 +443,32 @@ export class Coordinator {
   }
 
   /** After a restart: resume an in-flight attempt by its handle, or start a new one. */
-  private redispatch(live: LiveExecution, rec: StepExecutionRecord): void {
+  /**
+   * Step-level fields of in-flight attempts, resolved again after a restart (only arguments are
+   * stored); a field that no longer resolves is passed unresolved.
+   */
+  private async resolveFieldsOf(live: LiveExecution, records: readonly StepExecutionRecord[]): Promise<Map<string, JsonObject>> {
+    const out = new Map<string, JsonObject>();
+    await live.experimentReady;
+    for (const rec of records) {
+      const info = live.info.get(rec.stepName)!;
+      if (!info.dynamic) continue;
+      const ctx: ResolveContext = { ...live.resolve, current: { stepType: rec.stepType, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, rec.stepType) } };
+      const value = await resolveValue(info.fields, ctx).catch(() => info.fields as JsonValue);
+      out.set(rec.stepName, value as JsonObject);
+    }
+    return out;
+  }
+
+  private redispatch(live: LiveExecution, rec: StepExecutionRecord, resolvedFields: JsonObject | undefined): void {
     if (rec.status === 'Starting' && rec.notBefore !== undefined) {
       this.scheduleRetry(live, rec.stepName, Math.max(0, rec.notBefore - this.now()));
       return;
     }
     if (rec.resolvedArguments && (rec.handle || (this.options.redispatchUnstarted && rec.status !== 'Stopping'))) {
-      const { compiled, fields } = live.info.get(rec.stepName)!;
-      const step = compiled.step;
+      const info = live.info.get(rec.stepName)!;
+      const fields = resolvedFields ?? info.fields;
+      const step = info.compiled.step;
       const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };
       live.requests.set(rec.stepName, request);
       live.after.push(() => this.options.dispatcher.dispatch(this.workFor(live, rec, request)));
