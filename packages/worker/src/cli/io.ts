@@ -32,6 +32,11 @@ export function userCwd(env: CliIo['env'], processCwd: string): string {
 
 /** The real process: stdout, stderr, cwd, environment and SIGINT. */
 export function processIo(): CliIo {
+  // `cairn compile … | head -1` closes the pipe early: end quietly instead of crashing on EPIPE.
+  process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DefinitionError } from '@cairn/core';
 import { inputError } from './exit.js';
 import { resolvePath, type CliIo } from './io.js';
 
@@ -24,7 +25,7 @@ const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
 export async function loadPipelineFile(io: Pick<CliIo, 'cwd'>, file: string, options: { name?: string | undefined } = {}): Promise<LoadedPipeline> {
   const abs = resolvePath(io, file);
   const ext = path.extname(abs).toLowerCase();
-  const baseName = path.basename(abs, ext);
+  const baseName = fileBaseName(abs);
   if (ext === '.json') {
     const source = await readJsonText(abs);
     return { file: abs, name: options.name ?? baseName, source };
@@ -34,6 +35,11 @@ export async function loadPipelineFile(io: Pick<CliIo, 'cwd'>, file: string, opt
   }
   const loaded = await importPipeline(abs, file);
   return { file: abs, name: options.name ?? loaded.name ?? baseName, source: loaded.source };
+}
+
+/** A pipeline file's base name without its extension (`definition.json` → `definition`): the name of last resort. */
+export function fileBaseName(file: string): string {
+  return path.basename(file, path.extname(file));
 }
 
 async function readJsonText(abs: string): Promise<string> {
@@ -60,6 +66,8 @@ async function importPipeline(abs: string, file: string): Promise<{ name?: strin
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (err) {
+    // A DSL pipeline that finds problems while it is built reports them as definition issues.
+    if (err instanceof DefinitionError) throw err;
     throw inputError(`Cannot load pipeline module "${file}": ${(err as Error).message}`, 'fix the error in the module (run it with `node --import tsx` to see the stack).', err);
   }
   const exported = mod['default'] ?? mod['pipeline'];

@@ -50,6 +50,15 @@ describe('cairn validate', () => {
     expect(stdout).toMatch(/^Steps\[0\]\.DependOn: Unknown key "DependOn".* To fix: did you mean "DependsOn"\?.* \[UNKNOWN_KEY\]\n$/);
   });
 
+  it('reports the problems a DSL pipeline finds while it is built as issues', async () => {
+    const { code, stdout } = await cli(['validate', fixture('bad-dsl.ts')]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Steps\[1\]: Another step named "Twice".* To fix: .* \[DUPLICATE_STEP_NAME\]$/m);
+    const compiled = await cli(['compile', fixture('bad-dsl.ts')]);
+    expect(compiled.code).toBe(2);
+    expect(compiled.stderr).toContain('[DUPLICATE_STEP_NAME]');
+  });
+
   it('reports issues as JSON with --json', async () => {
     const { code, stdout } = await cli(['validate', fixture('unknown-reference.json'), '--json']);
     expect(code).toBe(1);

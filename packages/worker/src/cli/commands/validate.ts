@@ -4,7 +4,7 @@ import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
 import { formatIssue, writeJson, writeLine } from '../output.js';
-import { loadPipelineFile } from '../load-pipeline.js';
+import { fileBaseName, loadPipelineFile } from '../load-pipeline.js';
 import { checkPipeline } from '../pipeline-file.js';
 
 interface ValidateOptions {
@@ -28,9 +28,10 @@ export function register(program: Command, env: CliEnv): void {
 }
 
 async function validate(env: CliEnv, file: string, options: ValidateOptions): Promise<ExitCode> {
-  const loaded = await loadPipelineFile(env.io, file, options);
-  const { name } = loaded;
+  let name = options.name ?? fileBaseName(file);
   try {
+    const loaded = await loadPipelineFile(env.io, file, options);
+    name = loaded.name;
     const { compiled } = checkPipeline(loaded);
     const summary = { steps: compiled.steps.size, parameters: compiled.parameters.size, edges: compiled.graph.size };
     if (options.json) writeJson(env.io.stdout, { valid: true, name, ...summary, issues: [] });
