@@ -124,6 +124,16 @@ describe('cairn --help', () => {
     expect(graph.stdout).toMatch(/\(choices: "mermaid", "text",\s+default:\s+"mermaid"\)/);
   });
 
+  it.each([
+    ['compile'], ['validate'], ['graph'], ['run'], ['executions'], ['executions', 'list'], ['executions', 'describe'], ['executions', 'steps'],
+    ['stop'], ['retry'], ['logs'], ['callback'], ['callback', 'succeed'], ['callback', 'fail'],
+  ])('gives examples and exit codes in `%s --help`', async (...command) => {
+    const { code, stdout } = await cli([...command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\nExamples:\n {2}\$ cairn /);
+    expect(stdout).toMatch(/\nExit codes:\n {2}0 +\S.*\n {2}1 +\S.*\n {2}2 +\S/);
+  });
+
   it('exits 2 on unknown commands and options', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
     const bad = await cli(['validate', fixture('definition.json'), '--nope']);

@@ -11,6 +11,10 @@ const TOKEN_EXIT_CODES = { 2: 'the token is unknown or was already used (or bad 
 /** `cairn callback succeed|fail <token>`: completes a waiting Callback step. */
 export function register(program: Command, env: CliEnv): void {
   const callback = program.command('callback').description('Complete a Callback step that waits for its token (SendPipelineExecutionStepSuccess/Failure).');
+  addHelpSections(callback, {
+    examples: ['cairn callback succeed 3fK9xQ2mPz8LwR1tYb7NcD --output approved=true', 'cairn callback fail 3fK9xQ2mPz8LwR1tYb7NcD --reason "rejected"'],
+    exitCodes: TOKEN_EXIT_CODES,
+  });
 
   const succeed = callback
     .command('succeed')

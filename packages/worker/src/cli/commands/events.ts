@@ -5,9 +5,7 @@ import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
 import { parsePositiveInt } from '../parsers.js';
 import { renderTable, truncate, writeJson, writeLine } from '../output.js';
-import { WEBHOOK_ENV, openRegistry } from './models.js';
-
-const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { WEBHOOK_ENV, iso, openRegistry } from './models.js';
 
 /** `cairn events list|redeliver`: the event outbox (Model Package State Change webhooks). */
 export function register(program: Command, env: CliEnv): void {

@@ -21,6 +21,9 @@ const NOT_FOUND_EXIT = { 2: 'no execution with this id (or bad flags)' };
 /** `cairn executions list|describe|steps`: read executions from the store. */
 export function register(program: Command, env: CliEnv): void {
   const executions = program.command('executions').description('List and inspect executions (from the workspace store, or --database).');
+  addHelpSections(executions, {
+    examples: ['cairn executions list --status Failed', 'cairn executions describe abc123def456', 'cairn executions steps abc123def456 --json'],
+  });
 
   const list = executions
     .command('list')

@@ -37,7 +37,10 @@ function parseDuration(text: string): number {
   return value;
 }
 
-const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An epoch-milliseconds time as ISO-8601 to the second. */
+export function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
 
 /** `cairn models …`: the Model Registry from the command line (for people and deployment scripts). */
 export function register(program: Command, env: CliEnv): void {
