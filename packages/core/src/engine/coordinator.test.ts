@@ -44,6 +44,14 @@ async function setup(store: CairnStore, steps: unknown[]) {
   return { coordinator, dispatcher, compiled, record, clock };
 }
 
+/** A second coordinator (a restarted process) resuming the execution `first` started. */
+async function restart(store: CairnStore, first: Awaited<ReturnType<typeof setup>>) {
+  const dispatcher = new RecordingDispatcher();
+  const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
+  await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+  return { coordinator, dispatcher };
+}
+
 const ok = { state: 'succeeded' as const, properties: { ProcessingJobArn: 'arn:job' } };
 
 describe('Coordinator', () => {
@@ -89,9 +97,7 @@ describe('Coordinator', () => {
     await first.coordinator.reportResult(first.record.id, 'A', 1, { state: 'running', handle: { pid: 7 } });
     first.coordinator.close();
 
-    const dispatcher = new RecordingDispatcher();
-    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
-    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    const { dispatcher } = await restart(store, first);
     await expect.poll(() => dispatcher.dispatched.length).toBe(2);
     const byStep = Object.fromEntries(dispatcher.dispatched.map((w) => [w.stepName, w]));
     expect(byStep['A']).toMatchObject({ attempt: 1, handle: { pid: 7 } });
@@ -108,9 +114,7 @@ describe('Coordinator', () => {
     expect(first.dispatcher.dispatched[0]!.request.stepFields).toEqual({ FunctionArn: `arn:${first.record.id}` });
     await first.coordinator.reportResult(first.record.id, 'Fn', 1, { state: 'running', handle: { invocation: 1 } });
     first.coordinator.close();
-    const dispatcher = new RecordingDispatcher();
-    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
-    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    const { dispatcher } = await restart(store, first);
     await expect.poll(() => dispatcher.dispatched.length).toBe(1);
     expect(dispatcher.dispatched[0]!.request.stepFields).toEqual({ FunctionArn: `arn:${first.record.id}` });
   });
@@ -125,9 +129,7 @@ describe('Coordinator', () => {
     await expect.poll(() => first.dispatcher.stopped.length).toBe(1);
     first.coordinator.close();
 
-    const dispatcher = new RecordingDispatcher();
-    const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
-    await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
+    const { coordinator, dispatcher } = await restart(store, first);
     const done = coordinator.waitFor(first.record.id)!;
     await expect.poll(() => dispatcher.stopped.length).toBe(1);
     expect(dispatcher.dispatched).toMatchObject([{ stepName: 'A', attempt: 1, handle: { pid: 9 } }]);
