@@ -540,7 +540,7 @@ export class Coordinator {
     const status = nextExecutionStatus(live.record.status, event);
     const now = this.now();
     const patch: Partial<ExecutionRecord> = { status, endedAt: now, updatedAt: now };
-    if (event === 'failed') patch.failureReason = live.failReason ?? STEP_FAILURE_REASON;
+    if (event === 'failed') patch.failureReason = live.failReason || STEP_FAILURE_REASON;
     this.patchExecution(live, patch);
     live.after.push(() => {
       this.live.delete(live.record.id);
