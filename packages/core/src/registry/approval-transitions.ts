@@ -1,5 +1,5 @@
 import { ErrorCode, OrchestratorError } from '../errors.js';
-import { ModelApprovalStatus } from '../store/registry-store.js';
+import type { ModelApprovalStatus } from '../store/registry-store.js';
 
 /**
  * Legal approval moves (reference §11.2): pending → approved | rejected, rejected ↔ approved,

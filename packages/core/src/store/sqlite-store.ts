@@ -15,7 +15,7 @@ import {
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { ErrorCode, OrchestratorError } from '../errors.js';
-import { migrateToLatest } from './sql/migrations.js';
+import { cairnMigrations, migrateToLatest } from './sql/migrations.js';
 import type { CairnDatabase } from './sql/schema.js';
 import { SqlStore } from './sql/sql-store.js';
 import { DEFAULT_ARN_PREFIX, type StoreOptions } from './store-support.js';
@@ -25,6 +25,8 @@ export const DEFAULT_SQLITE_PATH = '.cairn/cairn.db';
 
 /** SQLite's default limit on bind parameters per statement (SQLITE_MAX_VARIABLE_NUMBER). */
 const SQLITE_MAX_PARAMETERS = 32_766;
+/** Migrations a current file has applied (recorded in `PRAGMA user_version`). */
+const SQLITE_MIGRATION_COUNT = Object.keys(cairnMigrations('sqlite')).length;
 /** Prepared statements kept per connection. */
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -66,16 +68,20 @@ export class SqliteStore extends SqlStore {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<CairnDatabase>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(sqlite) }) });
-    // Kysely runs SQLite migrations without a transaction or lock; one immediate transaction
-    // around them (on the same single connection) makes a second opener wait, then find them done.
-    sqlite.exec('begin immediate');
-    try {
-      await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-      sqlite.exec('commit');
-    } catch (err) {
-      if (sqlite.inTransaction) sqlite.exec('rollback');
-      await db.destroy();
-      throw err;
+    // `user_version` counts applied migrations, so an up-to-date file opens without the migrator.
+    if (Number(sqlite.pragma('user_version', { simple: true })) < SQLITE_MIGRATION_COUNT) {
+      // Kysely runs SQLite migrations without a transaction or lock; one immediate transaction
+      // around them (on the same single connection) makes a second opener wait, then find them done.
+      sqlite.exec('begin immediate');
+      try {
+        await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+        sqlite.pragma(`user_version = ${SQLITE_MIGRATION_COUNT}`);
+        sqlite.exec('commit');
+      } catch (err) {
+        if (sqlite.inTransaction) sqlite.exec('rollback');
+        await db.destroy();
+        throw err;
+      }
     }
     return new SqliteStore(db, options);
   }
