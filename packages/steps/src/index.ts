@@ -21,6 +21,7 @@ export {
 export { LocalArtifactStore, type LocalArtifactStoreOptions, type LocalLocation } from './artifacts/local-artifact-store.js';
 export { localExecutor, type LocalExecutorOptions } from './local/local-executor.js';
 export { attemptDir, OPT_ML } from './local/sandbox.js';
+export { PROCESS_GROUP_CHANNEL } from './local/process.js';
 export { modelFile } from './local/model.js';
 export { LAMBDA_TIMEOUT_MS } from './local/lambda.js';
 export {

@@ -5,6 +5,7 @@ import type { CairnStore } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
 import { createDeployment } from './deployment.js';
 import { channelNames } from './queues.js';
+import { ProcessGroupReaper } from './reaper.js';
 import { SchedulerService, type SchedulerServiceOptions } from './scheduler-service.js';
 import { StepWorker, type StepWorkerOptions } from './step-worker.js';
 
@@ -26,6 +27,7 @@ export interface RunningService {
 /** Starts a step worker with the configuration's executors; Callback messages are published for `cairn run` to print. */
 export async function startWorkerService(settings: ServiceSettings, tuning: Partial<Pick<StepWorkerOptions, 'concurrency' | 'pollIntervalMs' | 'lockDurationMs' | 'maxDeliveries'>> = {}): Promise<RunningService & { worker: StepWorker }> {
   const { connection, prefix, store, config, logger } = settings;
+  const reaper = new ProcessGroupReaper();
   const publisher = new Redis(connection);
   const channel = channelNames(prefix).callbacks;
   const deployment = createDeployment(config, store, logger, async (message) => {
@@ -39,6 +41,7 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
       await worker.close(graceMs);
       await deployment.close();
       publisher.disconnect();
+      reaper.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { channel } from 'node:diagnostics_channel';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +37,13 @@ export interface ProcessOutcome {
 
 const STDERR_TAIL_BYTES = 4_096;
 const liveGroups = new Set<number>();
+
+/**
+ * Diagnostics channel announcing each step process group: `{ pid, event: 'start' | 'end' }`. A
+ * worker passes these to a watchdog process so the groups die even when it is SIGKILLed.
+ */
+export const PROCESS_GROUP_CHANNEL = 'cairn:process-group';
+const groupChannel = channel(PROCESS_GROUP_CHANNEL);
 
 /**
  * Runs a command in its own process group (`detached`), logging to files. Stop, timeout and the
@@ -134,10 +142,12 @@ function trackGroup(pid: number): void {
     process.on('SIGTERM', onTerminationSignal);
   }
   liveGroups.add(pid);
+  groupChannel.publish({ pid, event: 'start' });
 }
 
 function untrackGroup(pid: number): void {
   liveGroups.delete(pid);
+  groupChannel.publish({ pid, event: 'end' });
   if (liveGroups.size === 0) {
     process.removeListener('exit', killAllGroups);
     process.removeListener('SIGINT', onTerminationSignal);
