@@ -88,6 +88,8 @@ export class StepWorker {
       autorun: false,
       concurrency: options.concurrency ?? 4,
       lockDuration: options.lockDurationMs ?? 30_000,
+      // A job whose worker died is noticed within one lock duration.
+      stalledInterval: options.lockDurationMs ?? 30_000,
       // Deliveries are counted by the worker itself (`maxDeliveries`), so the failure is reported to the scheduler.
       maxStalledCount: 1_000,
     });

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +68,35 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
       closers.push(() => service.close(1_000));
       return service;
     },
+    /** Starts a scheduler or worker in its own process; resolves once it is ready. */
+    async spawnService(kind: 'scheduler' | 'worker', tuning: Record<string, number> = {}): Promise<ChildProcess> {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'service.ts'), kind], {
+        env: {
+          ...process.env,
+          CAIRN_TEST_CONFIG: JSON.stringify(rawConfig()),
+          CAIRN_TEST_WORKSPACE: workspace,
+          CAIRN_TEST_DATABASE_URL: urls.databaseUrl,
+          CAIRN_TEST_SCHEMA: urls.schema,
+          CAIRN_TEST_REDIS_URL: urls.redisUrl,
+          CAIRN_TEST_PREFIX: urls.prefix,
+          CAIRN_TEST_TUNING: JSON.stringify(tuning),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      closers.push(async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await once(child, 'exit');
+        }
+      });
+      const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
+      if (!chunk?.toString().includes('ready')) throw new Error(`${kind} process did not start`);
+      return child;
+    },
+    /** Starts a definition through the cluster. */
+    start(definition: JsonObject, name = 'p'): Promise<ExecutionRecord> {
+      return client.startExecution({ pipelineName: name, definition: JSON.stringify(definition) });
+    },
     /** Runs a definition to its end through the cluster. */
     async run(definition: JsonObject, name = 'p'): Promise<ExecutionRecord> {
       const started = await client.startExecution({ pipelineName: name, definition: JSON.stringify(definition) });
@@ -87,4 +118,30 @@ export function recordStep(name: string, log: string, dependsOn: string[] = [], 
 /** A pipeline definition of these steps. */
 export function definition(steps: JsonObject[]): JsonObject {
   return { Version: '2020-12-01', Parameters: [], Steps: steps };
+}
+
+/** A Processing step running `hang.mjs` (records its pid in `markerDir`, ends when `markerDir/done` exists). */
+export function hangStep(name: string, markerDir: string, dependsOn: string[] = []): JsonObject {
+  return {
+    Name: name,
+    Type: 'Processing',
+    Arguments: {
+      AppSpecification: { ImageUri: NODE_IMAGE, ContainerEntrypoint: ['node', '/opt/ml/processing/input/code/hang.mjs'] },
+      Environment: { MARKER_DIR: markerDir },
+      RoleArn: 'arn:aws:iam::000000000000:role/cairn',
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
+      ProcessingInputs: [{ InputName: 'code', S3Input: { S3Uri: 's3://fixtures/code', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } }],
+    },
+    ...(dependsOn.length ? { DependsOn: dependsOn } : {}),
+  };
+}
+
+/** Whether a process (group leader) exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
