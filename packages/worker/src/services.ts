@@ -47,7 +47,7 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
 }
 
 /** Starts the scheduler with the configuration's executors (for coverage checks) and artifact store (property files). */
-export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs'>> = {}): Promise<RunningService & { scheduler: SchedulerService }> {
+export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers'>> = {}): Promise<RunningService & { scheduler: SchedulerService }> {
   const { connection, prefix, store, config, logger } = settings;
   const deployment = createDeployment(config, store, logger);
   const scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning });

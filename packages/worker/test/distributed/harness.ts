@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +69,7 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
       return service;
     },
     /** Starts a scheduler or worker in its own process; resolves once it is ready. */
-    async spawnService(kind: 'scheduler' | 'worker', tuning: Record<string, number> = {}): Promise<ChildProcess> {
+    async spawnService(kind: 'scheduler' | 'worker', tuning: Record<string, number> = {}, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
       const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'service.ts'), kind], {
         env: {
           ...process.env,
@@ -80,6 +80,7 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
           CAIRN_TEST_REDIS_URL: urls.redisUrl,
           CAIRN_TEST_PREFIX: urls.prefix,
           CAIRN_TEST_TUNING: JSON.stringify(tuning),
+          ...extraEnv,
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -144,4 +145,9 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The lines of a run log (one per step run). */
+export function runsOf(log: string): string[] {
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
