@@ -83,6 +83,14 @@ export class EventDispatcher {
     }
   }
 
+  /** Delivers due events every `intervalMs` until `signal` aborts: the loop of a long-running service. */
+  async run(signal: AbortSignal, intervalMs = 1_000): Promise<void> {
+    while (!signal.aborted) {
+      await this.deliverDue().catch((err: unknown) => this.logger.error({ err }, 'event delivery round failed; deliveries stay in the outbox'));
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
   /** Sends one delivery again now, whatever its status (`cairn events redeliver <id>`). */
   async redeliver(id: string): Promise<DeliveryRecord> {
     const delivery = await this.options.store.getDelivery(id);
