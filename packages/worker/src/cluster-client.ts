@@ -1,5 +1,4 @@
-import { Job, Queue } from 'bullmq';
-import type { RedisOptions } from 'bullmq';
+import { Job, Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   ErrorCode,
@@ -60,6 +59,8 @@ export class ClusterClient implements ExecutionRuntime {
     private readonly control = new Queue(QueueName.Control, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } } }),
   ) {
     this.clock = options.clock ?? systemClock;
+    // Connection errors surface as rejected commands; the event itself needs no handling.
+    this.control.on('error', () => undefined);
     this.timer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 200);
     if (options.callbackSink) this.subscribeCallbacks(options.callbackSink);
   }
@@ -161,6 +162,8 @@ export class ClusterClient implements ExecutionRuntime {
 
   private subscribeCallbacks(sink: (message: CallbackMessage) => void): void {
     const subscriber = new Redis(this.options.connection);
+    // Callback messages are a convenience; the store is what the client follows.
+    subscriber.on('error', () => undefined);
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, text: string) => {
       const message = JSON.parse(text) as CallbackMessage;

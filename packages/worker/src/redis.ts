@@ -1,5 +1,6 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { ErrorCode, OrchestratorError } from '@cairn/core';
 
 /** The Redis URL used when neither a flag nor `REDIS_URL` gives one. */
@@ -68,4 +69,15 @@ export async function assertNoEviction(options: RedisOptions): Promise<void> {
 async function readEvictionPolicy(redis: Redis): Promise<string | undefined> {
   const info = await redis.info('memory');
   return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+}
+
+/** Anything that emits connection errors (ioredis clients, BullMQ queues and workers). */
+interface ErrorEmitter {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Logs connection errors instead of crashing on an unhandled `error` event; the client reconnects by itself. */
+export function logConnectionErrors<T extends ErrorEmitter>(emitter: T, logger: Logger, what: string): T {
+  emitter.on('error', (err) => logger.warn({ err: { message: err.message } }, `${what}: Redis connection error (reconnecting)`));
+  return emitter;
 }

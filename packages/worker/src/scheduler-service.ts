@@ -1,12 +1,11 @@
-import { Queue, Worker, type Job } from 'bullmq';
-import type { RedisOptions } from 'bullmq';
+import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EmbeddedRuntime, type ArtifactStore, type CairnStore, type Clock, type ExecutionObserver, type ExecutorRouter, type ResultReporter } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, ResultJobSchema, channelNames, parsePayload, type ResultJob } from './queues.js';
 import { Reconciler } from './reconciler.js';
-import { assertNoEviction } from './redis.js';
+import { assertNoEviction, logConnectionErrors } from './redis.js';
 
 /** Options of the scheduler service. */
 export interface SchedulerServiceOptions {
@@ -62,8 +61,8 @@ export class SchedulerService {
   static async start(options: SchedulerServiceOptions): Promise<SchedulerService> {
     const { connection, prefix, logger } = options;
     await assertNoEviction(connection);
-    const steps = new Queue(QueueName.Steps, { connection, prefix, defaultJobOptions: STEP_JOB_OPTIONS });
-    const publisher = new Redis(connection);
+    const steps = logConnectionErrors(new Queue(QueueName.Steps, { connection, prefix, defaultJobOptions: STEP_JOB_OPTIONS }), logger, 'steps queue');
+    const publisher = logConnectionErrors(new Redis(connection), logger, 'stop publisher');
     let report: ResultReporter | undefined;
     const runtime = new EmbeddedRuntime({
       store: options.store,
@@ -90,7 +89,8 @@ export class SchedulerService {
       concurrency: options.resultConcurrency ?? 256,
     });
     const control = new Worker(QueueName.Control, (job: Job) => runControl(runtime, job, logger), { connection, prefix, concurrency: 8 });
-    for (const w of [results, control]) w.on('error', (err) => logger.error({ err }, 'scheduler queue connection error (BullMQ reconnects)'));
+    logConnectionErrors(results, logger, 'results worker');
+    logConnectionErrors(control, logger, 'control worker');
     reconciler.start();
     logger.info({ prefix, driven: runtime.drivenExecutionIds.length }, 'scheduler started');
     const closers = [() => reconciler.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect()];

@@ -6,6 +6,7 @@ import type { ResolvedCairnConfig } from '@cairn/steps';
 import { createDeployment } from './deployment.js';
 import { channelNames } from './queues.js';
 import { ProcessGroupReaper } from './reaper.js';
+import { logConnectionErrors } from './redis.js';
 import { SchedulerService, type SchedulerServiceOptions } from './scheduler-service.js';
 import { StepWorker, type StepWorkerOptions } from './step-worker.js';
 
@@ -28,7 +29,7 @@ export interface RunningService {
 export async function startWorkerService(settings: ServiceSettings, tuning: Partial<Pick<StepWorkerOptions, 'concurrency' | 'pollIntervalMs' | 'lockDurationMs' | 'maxDeliveries'>> = {}): Promise<RunningService & { worker: StepWorker }> {
   const { connection, prefix, store, config, logger } = settings;
   const reaper = new ProcessGroupReaper();
-  const publisher = new Redis(connection);
+  const publisher = logConnectionErrors(new Redis(connection), logger, 'callback publisher');
   const channel = channelNames(prefix).callbacks;
   const deployment = createDeployment(config, store, logger, async (message) => {
     logger.info({ executionArn: message.pipelineExecutionArn, step: message.stepName }, `callback step "${message.stepName}" waits for its token`);

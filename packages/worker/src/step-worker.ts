@@ -1,5 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { RedisOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -19,7 +18,7 @@ import {
   type StepExecutor,
 } from '@cairn/core';
 import { QueueName, StepJobSchema, channelNames, parsePayload, resultJobId, stepJobId, type ResultJob, type StepJob } from './queues.js';
-import { assertNoEviction } from './redis.js';
+import { assertNoEviction, logConnectionErrors } from './redis.js';
 
 /** Options of a step worker. */
 export interface StepWorkerOptions {
@@ -79,8 +78,9 @@ export class StepWorker {
   static async start(options: StepWorkerOptions): Promise<StepWorker> {
     await assertNoEviction(options.connection);
     const { connection, prefix } = options;
-    const results = new Queue(QueueName.Results, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } });
-    const subscriber = new Redis(connection);
+    const { logger } = options;
+    const results = logConnectionErrors(new Queue(QueueName.Results, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } }), logger, 'results queue');
+    const subscriber = logConnectionErrors(new Redis(connection), logger, 'stop subscriber');
     let self: StepWorker | undefined;
     const worker = new Worker(QueueName.Steps, (job, token) => self!.process(job, token), {
       connection,
@@ -94,7 +94,7 @@ export class StepWorker {
       maxStalledCount: 1_000,
     });
     self = new StepWorker(options, worker, results, subscriber);
-    worker.on('error', (err) => options.logger.error({ err }, 'step worker connection error (BullMQ reconnects)'));
+    logConnectionErrors(worker, logger, 'steps worker');
     const { stop } = channelNames(prefix);
     subscriber.on('message', (_channel: string, jobId: string) => self?.stopLocal(jobId));
     await subscriber.subscribe(stop);

@@ -4,9 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import * as callback from './commands/callback.js';
 import * as compile from './commands/compile.js';
+import * as events from './commands/events.js';
 import * as executions from './commands/executions.js';
 import * as graph from './commands/graph.js';
+import * as lineage from './commands/lineage.js';
 import * as logs from './commands/logs.js';
+import * as models from './commands/models.js';
 import * as retry from './commands/retry.js';
 import * as run from './commands/run.js';
 import * as stop from './commands/stop.js';
@@ -23,7 +26,7 @@ export interface CommandModule {
 }
 
 /** Every command, in `--help` order. Add a new command module here. */
-const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, logs, callback];
+const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, logs, callback, models, lineage, events];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
