@@ -89,7 +89,7 @@ export class InProcessDispatcher implements StepDispatcher {
         void report({ state: 'running', handle });
         if (entry.stopRequested) await this.stopJob(entry, handle);
       }
-      const state = executor.wait ? await executor.wait(handle, ctx) : await this.pollUntilDone(executor, handle, ctx);
+      const state = executor.wait ? await executor.wait(handle, ctx) : await this.pollUntilDone(executor, entry, handle, report);
       await report(state);
     } catch (err) {
       await report(entry.stopRequested ? { state: 'stopped' } : { state: 'failed', error: toSerializedError(err) });
@@ -106,12 +106,23 @@ export class InProcessDispatcher implements StepDispatcher {
     }
   }
 
-  private async pollUntilDone(executor: StepExecutor, handle: ExecutionHandle, ctx: ExecutionContext): Promise<JobState> {
+  /**
+   * Polls until the job ends. A `running` state that carries a handle replaces the handle (the
+   * next poll and a stop use it) and is reported so the store keeps it; a `pollDelayMs` in the
+   * handle sets the next delay, else polls back off up to `pollIntervalMs`.
+   */
+  private async pollUntilDone(executor: StepExecutor, entry: Running, first: ExecutionHandle, report: (state: JobState) => Promise<boolean>): Promise<JobState> {
+    let handle = first;
     let delay = Math.min(20, this.options.pollIntervalMs);
     for (;;) {
-      const state = await executor.poll(handle, ctx);
+      const state = await executor.poll(handle, entry.ctx);
       if (state.state !== 'running') return state;
-      await new Promise((r) => setTimeout(r, delay));
+      if (state.handle) {
+        handle = entry.handle = state.handle;
+        void report(state);
+      }
+      const hint = handle['pollDelayMs'];
+      await new Promise((r) => setTimeout(r, typeof hint === 'number' ? hint : delay));
       delay = Math.min(delay * 2, this.options.pollIntervalMs);
     }
   }
