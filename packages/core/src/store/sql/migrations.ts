@@ -186,18 +186,23 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
   };
 }
 
+/** PostgreSQL's invalid_schema_name: Kysely's table introspection reads every schema, and fails when another client drops one meanwhile. */
+const PG_INVALID_SCHEMA_NAME = '3F000';
+const MIGRATION_ATTEMPTS = 5;
+
 /** Applies every pending migration; throws `INTERNAL` naming the migration that failed. @internal */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectName, schema?: string): Promise<string[]> {
   const migrations = cairnMigrations(dialect);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results = [] } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+  for (let attempt = 1; ; attempt++) {
+    const { error, results = [] } = await migrator.migrateToLatest();
+    if (!error) return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (attempt < MIGRATION_ATTEMPTS && (error as { code?: unknown }).code === PG_INVALID_SCHEMA_NAME) continue;
+    const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
     throw new OrchestratorError(ErrorCode.Internal, `Store migration "${failed}" failed: ${String(error)}.`, {
       cause: error,
       fix: 'check that the database is reachable and writable, and that no newer Cairn version migrated it.',
     });
   }
-  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
