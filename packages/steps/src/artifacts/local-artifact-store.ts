@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { cp, mkdir, readdir, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, realpath, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ArtifactDigest, ArtifactStore } from '@cairn/core';
+import type { ArtifactDigest } from '@cairn/core';
 import { ErrorCode, OrchestratorError } from '@cairn/core';
+import type { JobArtifactStore } from './job-artifact-store.js';
 
 /** Options of {@link LocalArtifactStore}. */
 export interface LocalArtifactStoreOptions {
@@ -24,7 +25,7 @@ export interface LocalLocation {
  * The embedded runtime's artifact store: `s3://bucket/key` ↔ `<root>/s3/<bucket>/<key>`, with
  * read-only mounts for code and data that live elsewhere, and `file://` URIs as they are.
  */
-export class LocalArtifactStore implements ArtifactStore {
+export class LocalArtifactStore implements JobArtifactStore {
   readonly id = 'local';
   readonly root: string;
   private readonly mounts: [prefix: string, path: string][];
@@ -123,6 +124,21 @@ export class LocalArtifactStore implements ArtifactStore {
     const target = this.writablePath(uri);
     await mkdir(target, { recursive: true });
     await cp(dir, target, { recursive: true, dereference: true, force: true });
+  }
+
+  /** The object's own path (nothing is copied). */
+  localFile(uri: string): Promise<string> {
+    return Promise.resolve(this.locate(uri).path);
+  }
+
+  /** Moves the file to the object's path (copies it across file systems). */
+  async putFile(file: string, uri: string): Promise<void> {
+    const target = this.writablePath(uri);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(file, target).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EXDEV') throw err;
+      await copyFile(file, target);
+    });
   }
 
   /** Local path of a writable URI; mounts are read-only. */

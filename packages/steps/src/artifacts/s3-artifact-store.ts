@@ -1,6 +1,20 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+  type GetObjectCommandOutput,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { ErrorCode, OrchestratorError, type ArtifactDigest, type ArtifactStore } from '@cairn/core';
+import { ErrorCode, OrchestratorError, type ArtifactDigest } from '@cairn/core';
+import type { JobArtifactStore } from './job-artifact-store.js';
 import { isAwsClient, parseOptions } from '../sagemaker/options.js';
 import { classifyAwsError, isAwsError } from '../sagemaker/aws-errors.js';
 
@@ -33,8 +47,12 @@ export function parseS3Uri(uri: string): S3Location {
   return { bucket: match[1], key: match[2] };
 }
 
-/** Reads step data from Amazon S3 (or an S3-compatible store); credentials from the SDK's default chain. */
-export class S3ArtifactStore implements ArtifactStore {
+/**
+ * Step data in Amazon S3 (or an S3-compatible store); credentials from the SDK's default chain.
+ * The engine reads property files through it; the local executor downloads inputs and uploads
+ * outputs through it, so local steps and SageMaker jobs share the same `s3://` objects.
+ */
+export class S3ArtifactStore implements JobArtifactStore {
   readonly id = 's3';
   private readonly client: S3Client;
   private readonly ownsClient: boolean;
@@ -48,18 +66,89 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /** Reads a whole object as UTF-8 text; a missing object is `INPUT_UNREADABLE`. */
   async readText(uri: string): Promise<string> {
+    return (await (await this.getObject(uri))?.transformToString('utf-8')) ?? '';
+  }
+
+  /** Writes an object. */
+  async writeText(uri: string, text: string | Uint8Array): Promise<void> {
+    await this.put(uri, text);
+  }
+
+  /** Uploads a local file as the object `uri`. */
+  async putFile(file: string, uri: string): Promise<void> {
+    const { size } = await stat(file);
+    await this.put(uri, createReadStream(file), size);
+  }
+
+  /** Uploads every file under `dir` below the prefix `uri`, by relative path. */
+  async upload(dir: string, uri: string): Promise<void> {
+    const base = uri.replace(/\/+$/, '');
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    for (const entry of entries.filter((e) => e.isFile())) {
+      const file = join(entry.parentPath, entry.name);
+      await this.putFile(file, `${base}/${relative(dir, file).split(sep).join('/')}`);
+    }
+  }
+
+  /** URIs of the object `uri` itself when it exists, else of every object under the prefix `uri/`, sorted. */
+  async list(uri: string): Promise<string[]> {
+    const { bucket, key } = parseS3Uri(uri);
+    if (!key.endsWith('/') && (await this.digest(uri))) return [uri];
+    const prefix = key.endsWith('/') ? key : `${key}/`;
+    const uris: string[] = [];
+    try {
+      for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix })) {
+        for (const object of page.Contents ?? []) if (object.Key) uris.push(`s3://${bucket}/${object.Key}`);
+      }
+    } catch (err) {
+      throw classifyAwsError(err, `Listing "${uri}" in S3`);
+    }
+    if (uris.length === 0) throw missing(uri);
+    return uris.sort();
+  }
+
+  /** Downloads an object into `dir` (by its base name), or the objects under a prefix (by relative key). */
+  async materialize(uri: string, dir: string): Promise<void> {
+    const objects = await this.list(uri);
+    const base = objects.length === 1 && objects[0] === uri ? dirname(uri) : uri.replace(/\/+$/, '');
+    for (const object of objects) await this.download(object, join(dir, ...object.slice(base.length + 1).split('/')));
+  }
+
+  /** Downloads the object to `scratchDir/<bucket>/<key>` and returns that path. */
+  async localFile(uri: string, scratchDir: string): Promise<string> {
+    const { bucket, key } = parseS3Uri(uri);
+    const file = join(scratchDir, bucket, ...key.split('/'));
+    await this.download(uri, file);
+    return file;
+  }
+
+  private async download(uri: string, file: string): Promise<void> {
+    const body = await this.getObject(uri);
+    await mkdir(dirname(file), { recursive: true });
+    try {
+      await pipeline(body as Readable, createWriteStream(file));
+    } catch (err) {
+      throw classifyAwsError(err, `Downloading "${uri}" from S3`);
+    }
+  }
+
+  private async getObject(uri: string): Promise<GetObjectBody> {
     const { bucket, key } = parseS3Uri(uri);
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return (await response.Body?.transformToString('utf-8')) ?? '';
+      return response.Body;
     } catch (err) {
-      if (isAwsError(err, 'NoSuchKey', 'NoSuchBucket', 'NotFound')) {
-        throw new OrchestratorError(ErrorCode.InputUnreadable, `The object "${uri}" does not exist.`, {
-          cause: err,
-          fix: 'check that an earlier step wrote it, and the bucket and key in the URI.',
-        });
-      }
+      if (isAwsError(err, 'NoSuchKey', 'NoSuchBucket', 'NotFound')) throw missing(uri, err);
       throw classifyAwsError(err, `Reading "${uri}" from S3`);
+    }
+  }
+
+  private async put(uri: string, body: PutObjectBody, contentLength?: number): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(contentLength !== undefined ? { ContentLength: contentLength } : {}) }));
+    } catch (err) {
+      throw classifyAwsError(err, `Writing "${uri}" to S3`);
     }
   }
 
@@ -79,4 +168,14 @@ export class S3ArtifactStore implements ArtifactStore {
   close(): void {
     if (this.ownsClient) this.client.destroy();
   }
+}
+
+type GetObjectBody = GetObjectCommandOutput['Body'];
+type PutObjectBody = NonNullable<PutObjectCommandInput['Body']>;
+
+function missing(uri: string, cause?: unknown): OrchestratorError {
+  return new OrchestratorError(ErrorCode.InputUnreadable, `The object "${uri}" does not exist.`, {
+    ...(cause !== undefined ? { cause } : {}),
+    fix: 'check that an earlier step wrote it, and the bucket and key in the URI.',
+  });
 }

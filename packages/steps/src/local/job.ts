@@ -1,10 +1,10 @@
 import { readdir, readFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { create as createTar, extract } from 'tar';
 import type { z } from 'zod';
 import type { ExecutionContext, JobState, JsonObject, StepRequest } from '@cairn/core';
 import { ErrorCode, OrchestratorError, StepFailedError, toSerializedError } from '@cairn/core';
-import type { LocalArtifactStore } from '../artifacts/local-artifact-store.js';
+import type { JobArtifactStore } from '../artifacts/job-artifact-store.js';
 import { resolveImage, type ResolvedCairnConfig } from '../config.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { containerCommand } from './runtime.js';
@@ -17,7 +17,7 @@ export interface LocalJob {
   /** Aborted by `stop` and by the engine's signal. */
   readonly signal: AbortSignal;
   readonly config: ResolvedCairnConfig;
-  readonly artifacts: LocalArtifactStore;
+  readonly artifacts: JobArtifactStore;
   /** The attempt's directory (`<workspace>/executions/<id>/<step>/attempt-<n>`). */
   readonly root: string;
   /** SIGTERM → SIGKILL grace, in milliseconds. */
@@ -148,12 +148,24 @@ export function withProperties(state: JobState, properties: JsonObject): JobStat
 /** The submit directory into /opt/ml/code: a `.tar.gz` is extracted, a prefix is linked. */
 export async function fetchSubmitDirectory(job: LocalJob, uri: string, codeDir: string): Promise<void> {
   if (!uri.endsWith('.tar.gz')) return job.artifacts.materialize(uri, codeDir);
-  await extract({ file: job.artifacts.locate(uri).path, cwd: codeDir }).catch((cause: unknown) => {
+  await extract({ file: await job.artifacts.localFile(uri, scratchDir(job)), cwd: codeDir }).catch((cause: unknown) => {
     throw new OrchestratorError(ErrorCode.InputUnreadable, `The submit directory "${uri}" could not be extracted.`, {
       cause,
       fix: 'point sagemaker_submit_directory at a gzipped tar of the code or at an s3:// prefix holding it.',
     });
   });
+}
+
+/** Where downloads of a job's input objects go (under its attempt directory). */
+export function scratchDir(job: Pick<LocalJob, 'root'>): string {
+  return join(job.root, 'downloads');
+}
+
+/** Packs a directory as SageMaker does (`model.tar.gz`) and stores it as the object `uri`. */
+export async function packAndStore(job: LocalJob, dir: string, uri: string): Promise<void> {
+  const file = join(scratchDir(job), 'packed', uri.split('/').pop() ?? 'archive.tar.gz');
+  await packDirectory(dir, file);
+  await job.artifacts.putFile(file, uri);
 }
 
 /** The error for `S3DataType: ManifestFile`, which local runs do not read yet. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionContext, ExecutionHandle, JobState, StepExecutor, StepRequest, StepType } from '@cairn/core';
 import { ErrorCode, OrchestratorError, toSerializedError } from '@cairn/core';
+import type { JobArtifactStore } from '../artifacts/job-artifact-store.js';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store.js';
 import type { ResolvedCairnConfig } from '../config.js';
 import type { JobRunner, LocalJob } from './job.js';
@@ -16,8 +17,8 @@ import { runTuningJob } from './tuning.js';
 export interface LocalExecutorOptions {
   /** The resolved `cairn.config.json` (workspace, images, mounts, lambdas, ARN prefix). */
   config: ResolvedCairnConfig;
-  /** Artifact store for `s3://` URIs. @defaultValue a LocalArtifactStore over the config's artifacts root and mounts */
-  artifacts?: LocalArtifactStore;
+  /** Artifact store for `s3://` URIs (an S3ArtifactStore makes them real S3). @defaultValue a LocalArtifactStore over the config's artifacts root and mounts */
+  artifacts?: JobArtifactStore;
   /** Time between SIGTERM and SIGKILL when a process group is stopped, in milliseconds. @defaultValue 2_000 */
   killGraceMs?: number;
   /** Seed of the tuning strategies. @defaultValue derived from the tuning job's name */

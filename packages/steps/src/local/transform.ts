@@ -14,6 +14,7 @@ import {
   resourceArn,
   runContainer,
   runFailure,
+  scratchDir,
   withProperties,
   type LocalJob,
 } from './job.js';
@@ -103,7 +104,7 @@ async function startServer(
   const codeDir = join(sandbox.optMl, 'code');
   await mkdir(modelDir, { recursive: true });
   await mkdir(codeDir, { recursive: true });
-  if (container.ModelDataUrl) await extract({ file: job.artifacts.locate(container.ModelDataUrl).path, cwd: modelDir });
+  if (container.ModelDataUrl) await extract({ file: await job.artifacts.localFile(container.ModelDataUrl, scratchDir(job)), cwd: modelDir });
   const env = { ...container.Environment, ...args.Environment };
   const program = env['SAGEMAKER_PROGRAM'];
   const submit = env['SAGEMAKER_SUBMIT_DIRECTORY'];
@@ -152,7 +153,7 @@ async function transformAll(job: LocalJob, args: TransformArguments, base: strin
   for (const uri of objects) {
     if (job.signal.aborted) return;
     const relative = uri === inputUri ? (uri.split('/').pop() ?? uri) : uri.slice(inputUri.replace(/\/+$/, '').length + 1);
-    const body = await readFile(job.artifacts.locate(uri).path);
+    const body = await readFile(await job.artifacts.localFile(uri, scratchDir(job)));
     const responses: Buffer[] = [];
     for (const payload of batches(splitRecords(body, args.TransformInput.SplitType), args)) {
       responses.push(await invoke(base, payload, args));

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ErrorCode } from '@cairn/core';
 import { S3ArtifactStore, parseS3Uri } from '../../src/artifacts/s3-artifact-store.js';
 import { useFakeAws } from './support.js';
@@ -32,5 +35,29 @@ describe('S3ArtifactStore against the fake S3', () => {
   it('rejects URIs that are not s3://bucket/key', () => {
     expect(() => parseS3Uri('s3://bucket-only')).toThrow(expect.objectContaining({ code: ErrorCode.InputUnreadable }));
     expect(parseS3Uri('s3://b/k/x.json')).toEqual({ bucket: 'b', key: 'k/x.json' });
+  });
+
+  it('moves job data: upload a directory, list a prefix, materialize it, download one object, put a file, write text', async () => {
+    const store = new S3ArtifactStore({ forcePathStyle: true });
+    onTestFinished(() => store.close());
+    const dir = await mkdtemp(join(tmpdir(), 's3-store-'));
+    await mkdir(join(dir, 'out', 'nested'), { recursive: true });
+    await writeFile(join(dir, 'out', 'a.csv'), 'a');
+    await writeFile(join(dir, 'out', 'nested', 'b.csv'), 'b');
+    await store.upload(join(dir, 'out'), 's3://data/run/');
+    expect(fake.aws.s3.list('s3://data/run/')).toEqual(['s3://data/run/a.csv', 's3://data/run/nested/b.csv']);
+    expect(await store.list('s3://data/run')).toEqual(['s3://data/run/a.csv', 's3://data/run/nested/b.csv']);
+    expect(await store.list('s3://data/run/a.csv')).toEqual(['s3://data/run/a.csv']);
+    await expect(store.list('s3://data/none')).rejects.toMatchObject({ code: ErrorCode.InputUnreadable });
+
+    await store.materialize('s3://data/run', join(dir, 'in'));
+    expect(await readFile(join(dir, 'in', 'nested', 'b.csv'), 'utf8')).toBe('b');
+    await store.materialize('s3://data/run/a.csv', join(dir, 'one'));
+    expect(await readFile(join(dir, 'one', 'a.csv'), 'utf8')).toBe('a');
+    expect(await readFile(await store.localFile('s3://data/run/nested/b.csv', join(dir, 'scratch')), 'utf8')).toBe('b');
+
+    await store.putFile(join(dir, 'out', 'a.csv'), 's3://data/model.tar.gz');
+    await store.writeText('s3://data/x.out', 'x');
+    expect([fake.aws.s3.readText('s3://data/model.tar.gz'), fake.aws.s3.readText('s3://data/x.out')]).toEqual(['a', 'x']);
   });
 });
