@@ -2,7 +2,8 @@
  * Embedded runtime benchmark: a 10,000-step no-op DAG (a chain, and a fan-out of one root with
  * 9,999 children) executed through `EmbeddedRuntime` with a no-op executor, on the SQLite store
  * (temp file, WAL) and, for comparison, the memory store. Goal: ≥ 10,000 steps/s.
- * Run: `node --import tsx bench/embedded/embedded.bench.ts [steps]`. "run" is from `startExecution`
+ * Run: `node --import tsx bench/embedded/embedded.bench.ts [steps] [store:shape …]` (e.g. `sqlite:chain`
+ * to run one case only, for profiling). "run" is from `startExecution`
  * returning to the execution's end; "start" is parse + compile + storing the pipeline version.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,8 @@ import {
 } from '@cairn/core';
 
 const STEPS = Number(process.argv[2] ?? 10_000);
+/** Cases to run (`store:shape`); all when none are named. */
+const ONLY = process.argv.slice(3);
 
 /** Succeeds at once: what is left is the engine's own cost per step. */
 const noop: StepExecutor = {
@@ -66,6 +69,7 @@ async function measure(store: CairnStore, shape: string): Promise<{ total: numbe
 const rows: Record<string, string | number>[] = [];
 for (const storeKind of ['sqlite', 'memory'] as const) {
   for (const shape of Object.keys(shapes)) {
+    if (ONLY.length > 0 && !ONLY.includes(`${storeKind}:${shape}`)) continue;
     const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
     const store = storeKind === 'sqlite' ? await SqliteStore.open({ path: join(dir, 'cairn.db') }) : new MemoryStore();
     try {

@@ -15,9 +15,11 @@ import {
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { ErrorCode, OrchestratorError } from '../errors.js';
+import type { StoreBatch } from './execution-store.js';
 import { cairnMigrations, migrateToLatest } from './sql/migrations.js';
 import type { CairnDatabase } from './sql/schema.js';
 import { SqlStore } from './sql/sql-store.js';
+import { SqliteCommitPath } from './sql/sqlite-fast-path.js';
 import { DEFAULT_ARN_PREFIX, type StoreOptions } from './store-support.js';
 
 /** Where the embedded store lives unless told otherwise (relative to the working directory). */
@@ -83,10 +85,14 @@ export class SqliteStore extends SqlStore {
         throw err;
       }
     }
-    return new SqliteStore(db, options);
+    return new SqliteStore(db, options, new SqliteCommitPath(sqlite));
   }
 
-  private constructor(db: Kysely<CairnDatabase>, options: StoreOptions) {
+  private constructor(
+    db: Kysely<CairnDatabase>,
+    options: StoreOptions,
+    private readonly commitPath: SqliteCommitPath,
+  ) {
     super({
       db,
       dialect: 'sqlite',
@@ -94,6 +100,11 @@ export class SqliteStore extends SqlStore {
       clock: options.clock ?? systemClock,
       maxParameters: SQLITE_MAX_PARAMETERS,
     });
+  }
+
+  /** One synchronous better-sqlite3 transaction (`SqliteCommitPath`); behind Kysely's transaction when one is open. */
+  override async commit(batch: StoreBatch): Promise<void> {
+    if (!this.commitPath.tryCommit(batch)) await super.commit(batch);
   }
 }
 
