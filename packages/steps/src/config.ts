@@ -33,6 +33,8 @@ export const CairnConfigSchema = z.strictObject({
   artifacts: z
     .strictObject({
       root: z.string().min(1).optional(),
+      /** `local`: `s3://` URIs live under `root`; `s3`: they are real S3 objects. @defaultValue `s3` when a backend route names sagemaker, else `local` */
+      backend: z.enum(['local', 's3']).optional(),
       mounts: z.record(z.string().regex(/^(s3|file):\/\//, 'Mount keys are s3:// or file:// URIs.'), z.string().min(1)).optional(),
     })
     .optional(),
@@ -65,6 +67,8 @@ export interface ResolvedCairnConfig {
   readonly path: string | undefined;
   /** Root of the store, the artifacts and the step sandboxes. */
   readonly workspace: string;
+  /** `local`: `s3://` URIs map into `artifactsRoot`; `s3`: they are real S3 objects (for every step). */
+  readonly artifactsBackend: 'local' | 's3';
   /** Where `s3://bucket/key` objects live: `<artifactsRoot>/s3/<bucket>/<key>`. */
   readonly artifactsRoot: string;
   /** Read-only URI prefix (or single object) → absolute local path. */
@@ -110,6 +114,7 @@ export function resolveCairnConfig(raw: unknown, baseDir: string, file?: string)
   return {
     path: file,
     workspace,
+    artifactsBackend: config.artifacts?.backend ?? (routesToSageMaker(config.backends ?? {}) ? 's3' : 'local'),
     artifactsRoot,
     mounts: mapValues(config.artifacts?.mounts ?? {}, (p) => resolve(baseDir, p)),
     images: config.images ?? {},
@@ -122,6 +127,11 @@ export function resolveCairnConfig(raw: unknown, baseDir: string, file?: string)
     sagemaker: config.sagemaker ?? {},
     arnPrefix: config.arnPrefix ?? DEFAULT_ARN_PREFIX,
   };
+}
+
+/** Whether the `backends` section sends any step (or every unrouted one) to SageMaker. */
+export function routesToSageMaker(backends: NonNullable<CairnConfig['backends']>): boolean {
+  return [backends.default, ...Object.values(backends.steps ?? {}), ...Object.values(backends.images ?? {})].includes('sagemaker');
 }
 
 /**

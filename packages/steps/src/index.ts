@@ -14,10 +14,13 @@ export {
   loadCairnConfig,
   resolveCairnConfig,
   resolveImage,
+  routesToSageMaker,
   type CairnConfig,
   type ImageMapping,
   type ResolvedCairnConfig,
 } from './config.js';
+export type { JobArtifactStore } from './artifacts/job-artifact-store.js';
+export { configuredBackends, type ConfiguredBackends } from './sagemaker/backends.js';
 export { LocalArtifactStore, type LocalArtifactStoreOptions, type LocalLocation } from './artifacts/local-artifact-store.js';
 export { localExecutor, type LocalExecutorOptions } from './local/local-executor.js';
 export { attemptDir, OPT_ML } from './local/sandbox.js';
