@@ -20,7 +20,7 @@ import {
 import { QueueName, channelNames, type ControlJob } from './queues.js';
 
 /** What the CLI needs from a runtime: the embedded one, or a client of the cluster. */
-export type ExecutionRuntime = Pick<EmbeddedRuntime, 'startExecution' | 'waitForExecution' | 'stopExecution' | 'retryExecution' | 'on' | 'close'>;
+export type ExecutionRuntime = Pick<EmbeddedRuntime, 'startExecution' | 'waitForExecution' | 'stopExecution' | 'retryExecution' | 'resumeExecution' | 'on' | 'close'>;
 
 /** Options of a cluster client. */
 export interface ClusterClientOptions {
@@ -70,8 +70,17 @@ export class ClusterClient implements ExecutionRuntime {
     const { store, router, arnPrefix } = this.options;
     const { record } = await submitExecution(input, { store, router, clock: this.clock, arnPrefix, runtime: 'distributed' });
     this.follow(record);
-    await this.send({ action: 'adopt', executionId: record.id }, `adopt__${record.id}`);
+    await this.adopt(record);
     return record;
+  }
+
+  /** Asks the scheduler to take over an active distributed execution (it does so on its own within a reconciler pass too); `false` when there is none. */
+  async resumeExecution(id: string): Promise<boolean> {
+    const record = await getExecutionOrThrow(this.options.store, id);
+    if (record.runtime !== 'distributed' || isTerminalExecutionStatus(record.status)) return false;
+    this.follow(record);
+    await this.adopt(record);
+    return true;
   }
 
   /** Resolves with the execution once it is terminal. */
@@ -115,6 +124,10 @@ export class ClusterClient implements ExecutionRuntime {
     clearInterval(this.timer);
     this.subscriber?.disconnect();
     await this.control.close();
+  }
+
+  private async adopt(record: ExecutionRecord): Promise<void> {
+    await this.send({ action: 'adopt', executionId: record.id }, `adopt__${record.id}__${record.version}`);
   }
 
   private async send(request: ControlJob, jobId: string): Promise<Job> {

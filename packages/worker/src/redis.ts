@@ -46,6 +46,7 @@ function invalidUrl(url: string, cause?: unknown): OrchestratorError {
  */
 export async function assertNoEviction(options: RedisOptions): Promise<void> {
   const redis = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined); // reported through the rejected command below
   try {
     await redis.connect();
     const policy = await readEvictionPolicy(redis);

@@ -1,8 +1,9 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CairnStore } from '@cairn/core';
+import type { CairnStore, CallbackMessage } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
+import { ClusterClient } from './cluster-client.js';
 import { createDeployment } from './deployment.js';
 import { channelNames } from './queues.js';
 import { ProcessGroupReaper } from './reaper.js';
@@ -59,4 +60,12 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
       await deployment.close();
     },
   };
+}
+
+/** Opens a client of the cluster (for `cairn run|retry|stop --redis …`); Callback messages of followed executions go to `callbackSink`. */
+export function openClusterClient(settings: ServiceSettings, callbackSink?: (message: CallbackMessage) => void): ClusterClient & { closeDeployment(): Promise<void> } {
+  const { connection, prefix, store, config, logger } = settings;
+  const deployment = createDeployment(config, store, logger);
+  const client = new ClusterClient({ connection, prefix, store, router: deployment.router, arnPrefix: config.arnPrefix, ...(callbackSink ? { callbackSink } : {}) });
+  return Object.assign(client, { closeDeployment: () => deployment.close() });
 }

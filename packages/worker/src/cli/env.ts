@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage, type ExecutorRoutes } from '@cairn/core';
+import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
+import type { ExecutionRuntime } from '../cluster-client.js';
 import { ExitCode } from './exit.js';
 import type { CliIo } from './io.js';
 
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   config?: string;
   /** `--database <url>`: a PostgreSQL store instead of the embedded SQLite one (`?schema=` picks the schema). */
   database?: { connectionString: string; schema?: string };
+  /** `--redis <url>`: submit to the distributed runtime on this Redis (needs `--database`) instead of running in-process. */
+  redis?: string;
   /** `--log-level <level>`: pino level for logs on stderr. @defaultValue 'silent' */
   logLevel: string;
 }
@@ -29,7 +32,7 @@ export class CliEnv {
   private log: Logger | undefined;
   private resolvedConfig: Promise<ResolvedCairnConfig> | undefined;
   private openedStore: Promise<CairnStore> | undefined;
-  private openedRuntime: Promise<EmbeddedRuntime> | undefined;
+  private openedRuntime: Promise<ExecutionRuntime> | undefined;
   private pipelineDir: string | undefined;
   private readonly callbackListeners = new Set<(message: CallbackMessage) => void>();
   private readonly closers: (() => Promise<void>)[] = [];
@@ -89,20 +92,31 @@ export class CliEnv {
     return store;
   }
 
-  /** The embedded runtime over the store, with the local executors; created once, closed by `close()`. */
-  runtime(): Promise<EmbeddedRuntime> {
-    this.openedRuntime ??= this.openRuntime();
+  /** The embedded runtime over the store, with the local executors (or, with `--redis`, a client of the cluster); created once, closed by `close()`. */
+  runtime(): Promise<ExecutionRuntime> {
+    this.openedRuntime ??= this.globals().redis ? this.openClusterClient() : this.openRuntime();
     return this.openedRuntime;
+  }
+
+  private async openClusterClient(): Promise<ExecutionRuntime> {
+    const { openClusterClient } = await import('../services.js');
+    const { serviceSettings } = await import('./commands/services.js');
+    const client = openClusterClient({ ...(await serviceSettings(this, process.env['CAIRN_QUEUE_PREFIX'] ?? 'cairn')), logger: this.logger }, (message) => this.callbackListeners.forEach((listener) => listener(message)));
+    this.onClose(async () => {
+      await client.close();
+      await client.closeDeployment();
+    });
+    return client;
   }
 
   private async openRuntime(): Promise<EmbeddedRuntime> {
     const config = await this.config();
     const store = await this.store();
-    const { LocalArtifactStore, localExecutor } = await import('@cairn/steps');
-    const artifacts = new LocalArtifactStore({ root: config.artifactsRoot, mounts: config.mounts });
-    // Routes from cairn.config.json `backends`, without the keys it leaves unset.
-    const routes = Object.fromEntries(Object.entries(config.backends).filter(([, v]) => v !== undefined)) as ExecutorRoutes;
-    const executors = createExecutorRouter([localExecutor({ config, artifacts })], routes);
+    // Local and SageMaker executors, routes and the artifact store (S3 when SageMaker is routed), from cairn.config.json.
+    const { configuredBackends } = await import('@cairn/steps');
+    const backends = configuredBackends(config);
+    const { artifacts } = backends;
+    const executors = createExecutorRouter(backends.executors, backends.routes);
     const runtime = new EmbeddedRuntime({
       store,
       executors,
@@ -113,7 +127,7 @@ export class CliEnv {
     });
     this.onClose(async () => {
       await runtime.close();
-      await Promise.all(executors.executors.map((e) => e.close?.()));
+      await backends.close();
     });
     return runtime;
   }

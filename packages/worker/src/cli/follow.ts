@@ -1,4 +1,5 @@
-import { toDescribePipelineExecution, type CallbackMessage, type EmbeddedRuntime, type ExecutionRecord } from '@cairn/core';
+import { toDescribePipelineExecution, type CallbackMessage, type ExecutionRecord } from '@cairn/core';
+import type { ExecutionRuntime } from '../cluster-client.js';
 import type { CliEnv } from './env.js';
 import { ExitCode } from './exit.js';
 import { formatDuration, writeJson, writeLine } from './output.js';
@@ -18,7 +19,7 @@ export interface FollowOptions {
  * result and returns the exit code: 0 Succeeded, 1 Failed or Stopped, 130 after a second Ctrl-C.
  * The first Ctrl-C stops the execution gracefully.
  */
-export async function followExecution(env: CliEnv, begin: (runtime: EmbeddedRuntime) => Promise<ExecutionRecord>, options: FollowOptions): Promise<ExitCode> {
+export async function followExecution(env: CliEnv, begin: (runtime: ExecutionRuntime) => Promise<ExecutionRecord>, options: FollowOptions): Promise<ExitCode> {
   const runtime = await env.runtime();
   // Subscribe before starting, so nothing is missed; replay what came early once the view exists.
   const early: ((view: ProgressView) => void)[] = [];
@@ -53,7 +54,7 @@ function createView(env: CliEnv, execution: ExecutionRecord, options: FollowOpti
 }
 
 /** Resolves with the final execution, or 'interrupted' on a second Ctrl-C; the first one stops it. */
-function waitOrInterrupt(env: CliEnv, runtime: EmbeddedRuntime, id: string, view: ProgressView): Promise<ExecutionRecord | 'interrupted'> {
+function waitOrInterrupt(env: CliEnv, runtime: ExecutionRuntime, id: string, view: ProgressView): Promise<ExecutionRecord | 'interrupted'> {
   return new Promise((resolve, reject) => {
     let interrupts = 0;
     const off = env.io.onInterrupt(() => {

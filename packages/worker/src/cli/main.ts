@@ -13,6 +13,7 @@ import * as models from './commands/models.js';
 import * as resume from './commands/resume.js';
 import * as retry from './commands/retry.js';
 import * as run from './commands/run.js';
+import * as services from './commands/services.js';
 import * as stop from './commands/stop.js';
 import * as validate from './commands/validate.js';
 import { CliEnv, type GlobalOptions } from './env.js';
@@ -27,7 +28,7 @@ export interface CommandModule {
 }
 
 /** Every command, in `--help` order. Add a new command module here. */
-const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, resume, logs, callback, models, lineage, events];
+const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, resume, logs, callback, models, lineage, events, services];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): { program: Command; env: CliEnv } {
     .version(packageVersion(), '-V, --version')
     .option('-c, --config <file>', 'cairn.config.json to use (default: next to the pipeline file, else in the current directory)')
     .option('--database <url>', 'PostgreSQL store, e.g. postgres://user@host:5432/db?schema=cairn (default: SQLite in the workspace)', parseDatabaseUrl)
+    .option('--redis <url>', 'Redis of the distributed runtime: run/retry/stop go to the cluster (with --database); default for services: REDIS_URL')
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(LOG_LEVELS).default('silent'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { ErrorCode, OrchestratorError, PostgresStore, type CairnStore } from '@cairn/core';
+import { DEFAULT_QUEUE_PREFIX } from '../../queues.js';
+import { DEFAULT_REDIS_URL, redisOptionsFromUrl } from '../../redis.js';
+import { startSchedulerService, startWorkerService, type RunningService, type ServiceSettings } from '../../services.js';
+import { untilShutdown } from '../../shutdown.js';
+import type { CliEnv } from '../env.js';
+import { ExitCode } from '../exit.js';
+import { addHelpSections } from '../help.js';
+import { parseDatabaseUrl, parsePositiveInt } from '../parsers.js';
+
+/** Flags of `cairn scheduler|worker|serve`. */
+interface ServiceOptions {
+  queuePrefix: string;
+  concurrency?: number;
+  graceMs: number;
+  pollIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  maxDeliveries?: number;
+  lockDurationMs?: number;
+}
+
+const ENVIRONMENT = 'REDIS_URL and DATABASE_URL are used when --redis / --database are not given; CAIRN_QUEUE_PREFIX sets the default queue prefix.';
+
+/** `cairn scheduler`, `cairn worker`, `cairn serve`: the long-running services of the distributed runtime. */
+export function register(program: Command, env: CliEnv): void {
+  const kinds = [
+    ['scheduler', 'Run the scheduler: drives distributed executions (PostgreSQL), enqueues ready steps (Redis), applies results, reconciles the queues with the database.'],
+    ['worker', 'Run a step worker: takes steps from the queue and runs them with the executors of cairn.config.json.'],
+    ['serve', 'Run the scheduler and a worker in one process (one machine).'],
+  ] as const;
+  for (const [kind, description] of kinds) {
+    const command = program
+      .command(kind)
+      .description(description)
+      .option('--queue-prefix <prefix>', 'BullMQ key prefix shared by the scheduler and its workers', process.env['CAIRN_QUEUE_PREFIX'] ?? DEFAULT_QUEUE_PREFIX)
+      .option('--grace-ms <ms>', 'on SIGTERM: how long in-flight steps may finish before they are handed back', parsePositiveInt, 30_000);
+    if (kind !== 'scheduler') {
+      command
+        .option('--concurrency <n>', 'steps this worker runs at once', parsePositiveInt, 4)
+        .option('--poll-interval-ms <ms>', 'longest wait between polls of a long-running backend job', parsePositiveInt)
+        .option('--lock-duration-ms <ms>', 'a step whose worker stops renewing its lock this long is given to another worker', parsePositiveInt)
+        .option('--max-deliveries <n>', 'deliveries of one attempt (workers dying under it) before it fails', parsePositiveInt);
+    }
+    if (kind !== 'worker') command.option('--reconcile-interval-ms <ms>', 'time between reconciler passes', parsePositiveInt);
+    command.action(env.action((options: ServiceOptions) => serve(env, kind, options)));
+    addHelpSections(command, {
+      examples: [`cairn ${kind} --redis redis://10.0.0.5:6379 --database postgres://cairn@10.0.0.6:5432/cairn`, `REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/cairn cairn ${kind} --log-level info`],
+      exitCodes: { 0: 'stopped by SIGTERM or SIGINT after a graceful shutdown', 2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction' },
+      notes: ENVIRONMENT,
+    });
+  }
+}
+
+async function serve(env: CliEnv, kind: 'scheduler' | 'worker' | 'serve', options: ServiceOptions): Promise<ExitCode> {
+  const settings = await serviceSettings(env, options.queuePrefix);
+  const logger = settings.logger.child({ service: kind });
+  const services: RunningService[] = [];
+  if (kind !== 'worker') {
+    const reconcile = options.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: options.reconcileIntervalMs } : {};
+    services.push(await startSchedulerService({ ...settings, logger }, reconcile));
+  }
+  if (kind !== 'scheduler') {
+    const tuning = Object.fromEntries(Object.entries({ concurrency: options.concurrency, pollIntervalMs: options.pollIntervalMs, lockDurationMs: options.lockDurationMs, maxDeliveries: options.maxDeliveries }).filter(([, v]) => v !== undefined));
+    services.push(await startWorkerService({ ...settings, logger }, tuning));
+  }
+  await untilShutdown(async (graceMs) => {
+    // Workers first: their last results still reach a running scheduler.
+    for (const service of services.reverse()) await service.close(graceMs);
+  }, { logger, graceMs: options.graceMs });
+  return ExitCode.Ok;
+}
+
+/** Redis, PostgreSQL, configuration and a logger (info unless --log-level says otherwise) for a service. */
+export async function serviceSettings(env: CliEnv, prefix: string): Promise<ServiceSettings> {
+  const config = await env.config();
+  const connection = redisOptionsFromUrl(env.globals().redis ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL);
+  // Services always log (the CLI's default level is silent): info unless --log-level names another level.
+  const level = env.globals().logLevel === 'silent' ? 'info' : env.globals().logLevel;
+  const logger = pino({ level, base: { cmd: 'cairn' } }, { write: (s: string) => env.io.stderr.write(s) });
+  return { connection, prefix, store: await clusterStore(env, config.arnPrefix), config, logger };
+}
+
+/** The cluster's PostgreSQL store: `--database`, else `DATABASE_URL`. */
+async function clusterStore(env: CliEnv, arnPrefix: string): Promise<CairnStore> {
+  if (env.globals().database) return env.store();
+  const url = process.env['DATABASE_URL'];
+  if (url === undefined) {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, 'The distributed runtime needs its PostgreSQL store.', { fix: 'pass --database postgres://user@host:5432/db (or set DATABASE_URL).' });
+  }
+  const store = await PostgresStore.open({ ...parseDatabaseUrl(url), arnPrefix });
+  env.onClose(() => store.close());
+  return store;
+}
