@@ -43,7 +43,8 @@ export async function followExecution(env: CliEnv, begin: (runtime: ExecutionRun
   }
 }
 
-function createView(env: CliEnv, execution: ExecutionRecord, options: FollowOptions): ProgressView {
+/** The progress view of a followed execution: a live table on a terminal, plain lines otherwise, notes only with --json or --no-progress. */
+export function createView(env: CliEnv, execution: ExecutionRecord, options: FollowOptions): ProgressView {
   const { stdout, stderr } = env.io;
   if (options.json || !options.progress) {
     const notes = options.json ? stderr : stdout;
