@@ -37,6 +37,7 @@ export {
 export { SAGEMAKER_STEP_TYPES, isSageMakerStepType, type SageMakerStepType } from './sagemaker/job-kinds.js';
 export { classifyAwsError, jobFailureError } from './sagemaker/aws-errors.js';
 export {
+  createSageMakerClient,
   publishPipeline,
   startPipelineExecution,
   describePipelineExecution,

@@ -6,8 +6,8 @@ import {
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
   UpdatePipelineCommand,
+  SageMakerClient,
   paginateListPipelineExecutionSteps,
-  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { isTerminalExecutionStatus, type ExecutionStatus, type JsonObject, type StepStatus } from '@cairn/core';
 import { classifyAwsError, isAwsError } from './aws-errors.js';
@@ -17,6 +17,14 @@ import { responseToJson } from './to-json.js';
  * Publishing to SageMaker Pipelines itself: create or update a pipeline from a definition, start
  * an execution and follow it with the same progress shape as local runs.
  */
+
+/**
+ * A SageMaker client for `region` (default: the SDK's own resolution) with the default credential
+ * chain; `AWS_ENDPOINT_URL_SAGEMAKER` overrides its endpoint. Call `destroy()` when done.
+ */
+export function createSageMakerClient(region?: string): SageMakerClient {
+  return new SageMakerClient(region ? { region } : {});
+}
 
 /** Input of {@link publishPipeline}. */
 export interface PublishPipelineInput {
@@ -35,7 +43,7 @@ export interface PublishedPipeline {
   pipelineArn: string;
   /** `created` for a new pipeline (version 1), `updated` for a new version of an existing one. */
   action: 'created' | 'updated';
-  /** The new version (UpdatePipeline's `PipelineVersionId`), when SageMaker reports it. */
+  /** The new version: 1 for a created pipeline, UpdatePipeline's `PipelineVersionId` for an update (when SageMaker reports it). */
   versionId?: number;
 }
 
@@ -50,7 +58,8 @@ export async function publishPipeline(input: PublishPipelineInput): Promise<Publ
   };
   try {
     const created = await client.send(new CreatePipelineCommand(request));
-    return { pipelineArn: created.PipelineArn ?? '', action: 'created' };
+    // CreatePipeline does not echo a version: a new pipeline is version 1.
+    return { pipelineArn: created.PipelineArn ?? '', action: 'created', versionId: 1 };
   } catch (err) {
     // SageMaker says "already exists" with a ValidationException; DescribePipeline confirms it
     // without reading the message.

@@ -29,7 +29,7 @@ describe('publishing to SageMaker Pipelines', () => {
   it('creates the pipeline, then updates it (a new version) when published again', async () => {
     const client = sagemakerClient();
     const created = await publishPipeline({ client, name: 'churn', definition: definition(['A']), roleArn, description: 'v1' });
-    expect(created).toEqual({ pipelineArn: 'arn:aws:sagemaker:us-east-1:000000000000:pipeline/churn', action: 'created' });
+    expect(created).toEqual({ pipelineArn: 'arn:aws:sagemaker:us-east-1:000000000000:pipeline/churn', action: 'created', versionId: 1 });
     const updated = await publishPipeline({ client, name: 'churn', definition: definition(['A', 'B']), roleArn });
     expect(updated).toEqual({ pipelineArn: created.pipelineArn, action: 'updated', versionId: 2 });
     expect(fake.aws.sagemaker.pipelines.versions('churn')?.map((v) => v['PipelineDefinition'])).toEqual([definition(['A']), definition(['A', 'B'])]);

@@ -10,6 +10,7 @@ import * as graph from './commands/graph.js';
 import * as lineage from './commands/lineage.js';
 import * as logs from './commands/logs.js';
 import * as models from './commands/models.js';
+import * as publish from './commands/publish.js';
 import * as resume from './commands/resume.js';
 import * as retry from './commands/retry.js';
 import * as run from './commands/run.js';
@@ -28,7 +29,7 @@ export interface CommandModule {
 }
 
 /** Every command, in `--help` order. Add a new command module here. */
-const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, executions, stop, retry, resume, logs, callback, models, lineage, events, services];
+const COMMANDS: readonly CommandModule[] = [compile, validate, graph, run, publish, executions, stop, retry, resume, logs, callback, models, lineage, events, services];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

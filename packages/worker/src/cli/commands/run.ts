@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliEnv } from '../env.js';
 import { inputError, type ExitCode } from '../exit.js';
 import { followExecution } from '../follow.js';
 import { addHelpSections } from '../help.js';
 import { collectAssignment, parseList, parsePositiveInt } from '../parsers.js';
 import { loadCheckedPipeline } from '../pipeline-file.js';
+import { SAGEMAKER_PIPELINES, runOnSageMakerPipelines } from '../sagemaker-pipelines.js';
 
 interface RunOptions {
   param?: Record<string, string>;
@@ -16,6 +17,8 @@ interface RunOptions {
   progress: boolean;
   select?: string[];
   from?: string;
+  on: string;
+  roleArn?: string;
 }
 
 /** `cairn run <pipeline>`: runs a pipeline on the embedded runtime and follows it to the end. */
@@ -33,6 +36,8 @@ export function register(program: Command, env: CliEnv): void {
     .option('--from <execution-id>', 'with --select: take the other steps from this execution')
     .option('--json', 'print only the final execution with its steps as JSON (DescribePipelineExecution + ListPipelineExecutionSteps shapes)')
     .option('--no-progress', 'do not show progress; print the result only')
+    .addOption(new Option('--on <runtime>', 'where the execution runs: here, or published to and run on SageMaker Pipelines').choices(['embedded', SAGEMAKER_PIPELINES]).default('embedded'))
+    .option('--role-arn <arn>', `with --on ${SAGEMAKER_PIPELINES}: the IAM role of the pipeline (default: sagemaker.roleArn of cairn.config.json)`)
     .action(env.action((file: string, options: RunOptions) => run(env, file, options)));
   addHelpSections(command, {
     examples: [
@@ -40,6 +45,7 @@ export function register(program: Command, env: CliEnv): void {
       'cairn run pipeline.ts --param MseThreshold=500000 --param NumRound=50',
       'cairn run definition.json --json > result.json',
       'cairn run pipeline.ts --select TrainDiamonds,EvaluateDiamonds --from abc123def456',
+      `cairn run pipeline.ts --on ${SAGEMAKER_PIPELINES} --name diamonds --role-arn arn:aws:iam::123456789012:role/SageMakerPipelines`,
     ],
     exitCodes: {
       0: 'the execution Succeeded',
@@ -57,6 +63,7 @@ async function run(env: CliEnv, file: string, options: RunOptions): Promise<Exit
   }
   const pipeline = await loadCheckedPipeline(env.io, file, options);
   env.usePipelineFile(pipeline.file);
+  if (options.on === SAGEMAKER_PIPELINES) return runOnSageMakerPipelines(env, pipeline, options);
   return followExecution(
     env,
     (runtime) =>
