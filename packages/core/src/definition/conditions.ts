@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PrimitiveOrExpressionSchema, type Expression, type Primitive } from './expressions.js';
+import { schemaRef } from './schema-ref.js';
 
 /** Operand of a condition: a literal or any expression. */
 export type ConditionOperand = Primitive | Expression;
@@ -50,15 +51,11 @@ const InConditionSchema = z.strictObject({
 });
 const NotConditionSchema = z.strictObject({
   Type: z.literal('Not'),
-  get Condition(): z.ZodType<Condition> {
-    return ConditionSchema;
-  },
+  Condition: schemaRef(() => ConditionSchema),
 });
 const OrConditionSchema = z.strictObject({
   Type: z.literal('Or'),
-  get Conditions(): z.ZodArray<z.ZodType<Condition>> {
-    return z.array(ConditionSchema);
-  },
+  Conditions: z.array(schemaRef(() => ConditionSchema)),
 });
 
 /** Schema of one condition; `Not` and `Or` nest arbitrarily. */

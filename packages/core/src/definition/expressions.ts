@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaRef } from './schema-ref.js';
 
 /** A literal that may stand where an expression may (reference §5). */
 export type Primitive = string | number | boolean;
@@ -43,10 +44,16 @@ export const GetExpressionSchema = z.strictObject({
   Get: z.string().min(1, 'A Get expression needs a non-empty reference such as "Parameters.Name".'),
 });
 
+/** Every place a value may be an expression refers to one compiled expression schema (see `schemaRef`). */
+const ExpressionRef = schemaRef<Expression>(() => ExpressionSchema);
+
+export const PrimitiveSchema = z.union([z.string(), z.number(), z.boolean()]);
+export const PrimitiveOrExpressionSchema: z.ZodType<Primitive | Expression> = z.union([PrimitiveSchema, ExpressionRef]);
+
 export const JoinExpressionSchema: z.ZodType<JoinExpression> = z.strictObject({
   'Std:Join': z.strictObject({
     On: z.string(),
-    Values: z.array(z.lazy(() => PrimitiveOrExpressionSchema)),
+    Values: z.array(PrimitiveOrExpressionSchema),
   }),
 });
 
@@ -66,18 +73,12 @@ export const ExpressionSchema: z.ZodType<Expression> = z.union([
   JsonGetExpressionSchema,
 ]);
 
-export const PrimitiveSchema = z.union([z.string(), z.number(), z.boolean()]);
-export const PrimitiveOrExpressionSchema: z.ZodType<Primitive | Expression> = z.union([
-  PrimitiveSchema,
-  ExpressionSchema,
-]);
-
 /** A string, or an expression that yields one at run time. */
-export const StringValue = z.union([z.string(), ExpressionSchema]);
+export const StringValue = z.union([z.string(), ExpressionRef]);
 /** A number, or an expression that yields one at run time. */
-export const NumberValue = z.union([z.number(), ExpressionSchema]);
+export const NumberValue = z.union([z.number(), ExpressionRef]);
 /** A boolean, or an expression that yields one at run time. */
-export const BooleanValue = z.union([z.boolean(), ExpressionSchema]);
+export const BooleanValue = z.union([z.boolean(), ExpressionRef]);
 
 /** Value types once expressions are allowed in place of a literal. */
 export type Valued<T> = T | Expression;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { StringValue } from './expressions.js';
 import { ParameterSchema } from './parameters.js';
-import { StepSchema } from './steps.js';
+import { schemaRef } from './schema-ref.js';
+import { stepSchemaFor } from './steps.js';
 
 /** The only definition format version there is. */
 export const DEFINITION_VERSION = '2020-12-01';
@@ -22,6 +23,6 @@ export const PipelineDefinitionSchema = z.strictObject({
       z.null(),
     ])
     .optional(),
-  Steps: z.array(StepSchema),
+  Steps: z.array(schemaRef(stepSchemaFor)),
 });
 export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { BooleanValue, ExpressionSchema, NumberValue, StringValue } from './expressions.js';
+import { schemaRef } from './schema-ref.js';
 
 /**
  * Step schemas of the 2020-12-01 format (reference §3–4). Step-level objects are strict (a misspelt
@@ -298,12 +299,8 @@ export const ConditionStepSchema = z.strictObject({
   Type: z.literal('Condition'),
   Arguments: z.strictObject({
     Conditions: z.array(ConditionSchema),
-    get IfSteps(): z.ZodOptional<z.ZodArray<z.ZodType<Step>>> {
-      return z.array(StepSchema).optional();
-    },
-    get ElseSteps(): z.ZodOptional<z.ZodArray<z.ZodType<Step>>> {
-      return z.array(StepSchema).optional();
-    },
+    IfSteps: z.array(schemaRef(stepSchemaFor)).optional(),
+    ElseSteps: z.array(schemaRef(stepSchemaFor)).optional(),
   }),
 });
 
@@ -375,6 +372,20 @@ const STEP_SCHEMAS = [
 ] as const;
 
 export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('Type', STEP_SCHEMAS) as z.ZodType<Step>;
+
+const STEP_SCHEMA_BY_TYPE = new Map<unknown, z.ZodType<Step>>(
+  STEP_SCHEMAS.map((schema) => [schema.shape.Type.value, schema as z.ZodType<Step>]),
+);
+
+/**
+ * The schema of `value`'s own step `Type` (what the union would pick), or the whole union when
+ * the type is missing or unknown (its issue names the valid types). Used with `schemaRef`, so a
+ * definition compiles only the step types it uses.
+ */
+export function stepSchemaFor(value: unknown): z.ZodType<Step> {
+  const type = typeof value === 'object' && value !== null ? (value as { Type?: unknown }).Type : undefined;
+  return STEP_SCHEMA_BY_TYPE.get(type) ?? StepSchema;
+}
 
 /** The keys each step type allows at step level (for "did you mean" suggestions). */
 export const STEP_KEYS_BY_TYPE: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
