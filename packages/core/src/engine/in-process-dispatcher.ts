@@ -69,7 +69,10 @@ export class InProcessDispatcher implements StepDispatcher {
       stepName,
       stepType: work.stepType,
       attempt,
-      signal: controller.signal,
+      // Node makes an AbortSignal only on first access (≈ 10 µs): executors that never look at it skip that.
+      get signal() {
+        return controller.signal;
+      },
       // A child logger per attempt is made only when the executor logs (it is the hot path).
       get logger() {
         return (logger ??= o.logger.child({ executionId, step: stepName, attempt }));
