@@ -10,7 +10,8 @@ interface FakePipeline {
 
 interface FakeStep {
   StepName: string;
-  StepStatus: 'Executing' | 'Succeeded' | 'Stopped';
+  StepStatus: 'Executing' | 'Succeeded' | 'Stopped' | 'Failed';
+  FailureReason?: string;
   StartTime: number;
   EndTime?: number;
   AttemptCount: number;
@@ -21,9 +22,12 @@ interface FakeStep {
 export interface FakePipelineExecution {
   arn: string;
   pipelineName: string;
-  status: 'Executing' | 'Stopping' | 'Stopped' | 'Succeeded';
+  status: 'Executing' | 'Stopping' | 'Stopped' | 'Succeeded' | 'Failed';
+  failureReason?: string;
   /** Step names in the order they will run. */
   plan: string[];
+  /** Steps that fail, with their failure reasons. */
+  failures: Map<string, string>;
   steps: FakeStep[];
   parameters: JsonBody[];
   creationTime: number;
@@ -34,12 +38,13 @@ export interface FakePipelineExecution {
  * DescribePipeline, StartPipelineExecution (idempotent on `ClientRequestToken`),
  * DescribePipelineExecution, ListPipelineExecutionSteps (newest first, paginated) and
  * StopPipelineExecution. An execution runs its definition's steps in order, one state change per
- * DescribePipelineExecution call, and every step succeeds.
+ * DescribePipelineExecution call; every step succeeds unless {@link FakePipelines.failStep} says otherwise.
  */
 export class FakePipelines {
   private readonly pipelines = new Map<string, FakePipeline>();
   private readonly executions = new Map<string, FakePipelineExecution>();
   private readonly tokens = new Map<string, string>();
+  private readonly failures = new Map<string, string>();
 
   constructor(private readonly arnPrefix: string) {}
 
@@ -51,6 +56,11 @@ export class FakePipelines {
   /** The stored pipeline versions (1-based index + 1), or undefined. */
   versions(name: string): JsonBody[] | undefined {
     return this.pipelines.get(name)?.versions;
+  }
+
+  /** Makes the step of this name fail (with `reason`) in every execution; the execution then fails. */
+  failStep(stepName: string, reason: string): void {
+    this.failures.set(stepName, reason);
   }
 
   /** Runs one pipeline operation. */
@@ -127,6 +137,7 @@ export class FakePipelines {
     const arn = `${pipeline.arn}/execution/${id}`;
     this.executions.set(arn, {
       arn,
+      failures: new Map(this.failures),
       pipelineName: pipeline.name,
       status: 'Executing',
       plan: stepNames(definition['Steps']),
@@ -150,6 +161,7 @@ export class FakePipelines {
       PipelineArn: execution.arn.replace(/\/execution\/.*$/, ''),
       PipelineExecutionArn: execution.arn,
       PipelineExecutionStatus: execution.status,
+      ...(execution.failureReason !== undefined ? { FailureReason: execution.failureReason } : {}),
       CreationTime: execution.creationTime,
       LastModifiedTime: Date.now() / 1000,
     };
@@ -194,7 +206,9 @@ function advance(execution: FakePipelineExecution): void {
   }
   if (execution.status !== 'Executing') return;
   if (running) {
-    Object.assign(running, { StepStatus: 'Succeeded', EndTime: now });
+    const reason = execution.failures.get(running.StepName);
+    Object.assign(running, { StepStatus: reason === undefined ? 'Succeeded' : 'Failed', EndTime: now, ...(reason !== undefined ? { FailureReason: reason } : {}) });
+    if (reason !== undefined) Object.assign(execution, { status: 'Failed', failureReason: 'Step failure: One or multiple steps failed.' });
     return;
   }
   const next = execution.plan[execution.steps.length];
