@@ -52,7 +52,10 @@ export class ClusterClient implements ExecutionRuntime {
   private readonly followed = new Map<string, { execution: number; steps: Map<string, number> }>();
   private readonly clock: Clock;
   private readonly timer: NodeJS.Timeout;
-  private subscriber: Redis | undefined;
+  private readonly subscriber: Redis;
+  /** Wakes `waitForExecution` callers when the scheduler announces an execution finished. */
+  private readonly wakers = new Map<string, (() => void)[]>();
+  private callbackSink: ((message: CallbackMessage) => void) | undefined;
 
   constructor(
     private readonly options: ClusterClientOptions,
@@ -62,7 +65,8 @@ export class ClusterClient implements ExecutionRuntime {
     // Connection errors surface as rejected commands; the event itself needs no handling.
     this.control.on('error', () => undefined);
     this.timer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 200);
-    if (options.callbackSink) this.subscribeCallbacks(options.callbackSink);
+    this.callbackSink = options.callbackSink;
+    this.subscriber = this.subscribe();
   }
 
   /** Validates and stores the execution, then asks the scheduler to run it. */
@@ -83,7 +87,7 @@ export class ClusterClient implements ExecutionRuntime {
     return true;
   }
 
-  /** Resolves with the execution once it is terminal. */
+  /** Resolves with the execution once it is terminal (woken by the scheduler's notice; the store is read at least every second). */
   async waitForExecution(id: string): Promise<ExecutionRecord> {
     for (;;) {
       const record = await getExecutionOrThrow(this.options.store, id);
@@ -91,7 +95,15 @@ export class ClusterClient implements ExecutionRuntime {
         await this.poll();
         return record;
       }
-      await new Promise((r) => setTimeout(r, this.options.pollIntervalMs ?? 200));
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.wakers.set(id, (this.wakers.get(id) ?? []).filter((w) => w !== wake));
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(this.options.pollIntervalMs ?? 200, 1_000));
+        this.wakers.set(id, [...(this.wakers.get(id) ?? []), wake]);
+      });
     }
   }
 
@@ -122,7 +134,8 @@ export class ClusterClient implements ExecutionRuntime {
   /** Stops following; closes the queue connection (not the store). */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    this.subscriber?.disconnect();
+    this.subscriber.disconnect();
+    for (const wakers of [...this.wakers.values()]) for (const wake of wakers) wake();
     await this.control.close();
   }
 
@@ -173,15 +186,20 @@ export class ClusterClient implements ExecutionRuntime {
     for (const listener of this.listeners) listener(event);
   }
 
-  private subscribeCallbacks(sink: (message: CallbackMessage) => void): void {
+  private subscribe(): Redis {
+    const channels = channelNames(this.options.prefix);
     const subscriber = new Redis(this.options.connection);
-    // Callback messages are a convenience; the store is what the client follows.
+    // Both channels carry hints; the store is what the client follows.
     subscriber.on('error', () => undefined);
-    this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, text: string) => {
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel === channels.finished) {
+        for (const wake of this.wakers.get(text) ?? []) wake();
+        return;
+      }
       const message = JSON.parse(text) as CallbackMessage;
-      if ([...this.followed.keys()].some((id) => message.pipelineExecutionArn.endsWith(`/execution/${id}`))) sink(message);
+      if ([...this.followed.keys()].some((id) => message.pipelineExecutionArn.endsWith(`/execution/${id}`))) this.callbackSink?.(message);
     });
-    void subscriber.subscribe(channelNames(this.options.prefix).callbacks);
+    void subscriber.subscribe(channels.finished, ...(this.callbackSink ? [channels.callbacks] : []));
+    return subscriber;
   }
 }

@@ -98,7 +98,7 @@ export function parsePayload<S extends z.ZodType>(schema: S, queue: string, data
   });
 }
 
-/** Pub/sub channels beside the queues: stop requests for running attempts, Callback step messages. */
-export function channelNames(prefix: string): { stop: string; callbacks: string } {
-  return { stop: `${prefix}:cairn-stop`, callbacks: `${prefix}:cairn-callbacks` };
+/** Pub/sub channels beside the queues: stop requests for running attempts, Callback step messages, finished executions (hints; the store is the truth). */
+export function channelNames(prefix: string): { stop: string; callbacks: string; finished: string } {
+  return { stop: `${prefix}:cairn-stop`, callbacks: `${prefix}:cairn-callbacks`, finished: `${prefix}:cairn-finished` };
 }

@@ -73,7 +73,7 @@ export class SchedulerService {
       pollIntervalMs: options.stopCheckIntervalMs ?? 1_000,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.arnPrefix ? { arnPrefix: options.arnPrefix } : {}),
-      ...(options.observers ? { observers: options.observers } : {}),
+      observers: [...(options.observers ?? []), { onExecutionFinished: (e) => void publisher.publish(channelNames(prefix).finished, e.id) }],
       dispatcher: (reporter) => {
         report = reporter;
         return new QueueDispatcher({ steps, publisher, stopChannel: channelNames(prefix).stop, logger });

@@ -53,6 +53,8 @@ interface Running {
 }
 
 const FIRST_POLL_MS = 250;
+/** In-process jobs that end sooner than this send no separate `running` result. */
+const RUNNING_REPORT_DELAY_MS = 100;
 
 /**
  * Runs step attempts from the `steps` queue through the executors and reports each state on the
@@ -190,8 +192,12 @@ export class StepWorker {
     if (record.status === 'Stopping') return { state: 'stopped' };
     const state = await attempt(async () => {
       const handle = await executor.start(work.request, ctx);
+      const finished = executor.wait!(handle, ctx);
+      // Short jobs go Starting → Succeeded in one result; longer ones report `running` (progress, the handle) first.
+      const early = await settledWithin(finished, RUNNING_REPORT_DELAY_MS);
+      if (early) return early;
       await this.report(work, { state: 'running', handle });
-      return executor.wait!(handle, ctx);
+      return finished;
     });
     return entry.stopRequested && state.state === 'failed' ? { state: 'stopped' } : state;
   }
@@ -248,6 +254,17 @@ async function attempt(run: () => Promise<JobState>): Promise<JobState> {
     return await run();
   } catch (err) {
     return { state: 'failed', error: toSerializedError(err) };
+  }
+}
+
+/** The promise's value if it settles within `ms`, else `undefined` (rejections are left to the caller's await). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
