@@ -7,6 +7,7 @@ import type { ExecutorRouter } from '../executor.js';
 import { isTerminalExecutionStatus } from '../scheduler/status.js';
 import type { ExecutionRecord } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
+import type { ModelRegistryStore } from '../store/registry-store.js';
 import { createCallbackExecutor, type CallbackMessage } from './callback-executor.js';
 import { Coordinator } from './coordinator.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   runtime?: string;
   /** Makes the dispatcher (default: in-process); the distributed runtime passes a queue-backed one. */
   dispatcher?: (report: ResultReporter) => ClosableDispatcher;
+  /** What RegisterModel steps register with (a `ModelRegistry`, so registrations emit events). @defaultValue the store */
+  registry?: ModelRegistryStore;
 }
 
 /** A dispatcher the runtime closes on `close()`. */
@@ -80,7 +83,7 @@ export class EmbeddedRuntime {
     const report: ResultReporter = (...args) => this.coordinator.reportResult(...args);
     this.dispatcher = options.dispatcher
       ? options.dispatcher(report)
-      : new InProcessDispatcher({ router: this.router, report, artifacts: options.artifacts, registry: this.store, logger: this.logger, clock: this.clock, pollIntervalMs: this.pollIntervalMs });
+      : new InProcessDispatcher({ router: this.router, report, artifacts: options.artifacts, registry: options.registry ?? this.store, logger: this.logger, clock: this.clock, pollIntervalMs: this.pollIntervalMs });
     this.coordinator = new Coordinator({
       store: this.store,
       artifacts: options.artifacts,
