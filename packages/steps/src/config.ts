@@ -27,6 +27,16 @@ export type ImageMapping = z.infer<typeof ImageMappingSchema>;
 
 const BackendSchema = z.enum(['local', 'sagemaker']);
 
+/** One webhook of the Model Registry's events; the secret itself stays out of the file. */
+export const WebhookConfigSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  /** Name of the environment variable that holds the HMAC secret. */
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'secretEnv names an environment variable, e.g. "CAIRN_WEBHOOK_SECRET".'),
+  /** Only these `detail-type`s are sent. @defaultValue every event */
+  eventTypes: z.array(z.string().min(1)).min(1).optional(),
+});
+export type WebhookConfig = z.infer<typeof WebhookConfigSchema>;
+
 /** The whole `cairn.config.json` document; every section is optional. */
 export const CairnConfigSchema = z.strictObject({
   workspace: z.string().min(1).optional(),
@@ -58,6 +68,11 @@ export const CairnConfigSchema = z.strictObject({
     })
     .optional(),
   arnPrefix: z.string().regex(/^arn:[^:]+:[^:]+:[^:]*:[^:]*$/, 'An ARN prefix looks like "arn:aws:sagemaker:<region>:<account>".').optional(),
+  events: z
+    .strictObject({
+      webhooks: z.array(WebhookConfigSchema).optional(),
+    })
+    .optional(),
 });
 export type CairnConfig = z.infer<typeof CairnConfigSchema>;
 
@@ -80,6 +95,8 @@ export interface ResolvedCairnConfig {
   readonly backends: NonNullable<CairnConfig['backends']>;
   readonly sagemaker: NonNullable<CairnConfig['sagemaker']>;
   readonly arnPrefix: string;
+  /** Event sinks of the Model Registry (webhooks). */
+  readonly events: { readonly webhooks: readonly WebhookConfig[] };
 }
 
 /**
@@ -126,6 +143,7 @@ export function resolveCairnConfig(raw: unknown, baseDir: string, file?: string)
     backends: config.backends ?? {},
     sagemaker: config.sagemaker ?? {},
     arnPrefix: config.arnPrefix ?? DEFAULT_ARN_PREFIX,
+    events: { webhooks: config.events?.webhooks ?? [] },
   };
 }
 

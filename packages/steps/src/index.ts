@@ -11,12 +11,14 @@ export {
   DEFAULT_ARN_PREFIX,
   CairnConfigSchema,
   ImageMappingSchema,
+  WebhookConfigSchema,
   loadCairnConfig,
   resolveCairnConfig,
   resolveImage,
   routesToSageMaker,
   type CairnConfig,
   type ImageMapping,
+  type WebhookConfig,
   type ResolvedCairnConfig,
 } from './config.js';
 export type { JobArtifactStore } from './artifacts/job-artifact-store.js';
