@@ -1,5 +1,4 @@
 import { DirectedGraph } from 'graphology';
-import { topologicalGenerations } from 'graphology-dag';
 import { DefinitionError, type DefinitionIssue } from '../errors.js';
 import { joinJsonPath } from '../definition/json-path.js';
 import { DEFINITION_LIMITS } from '../definition/limits.js';
@@ -21,20 +20,26 @@ export interface CompileOptions {
 
 type Branch = NonNullable<CompiledStep['branch']>;
 
-/** A step while compiling: where it is, its branch, and the references found in it. */
+/** A step while compiling: where it is, its branch, the references found in it and its edges. */
 interface StepEntry {
   name: string;
   step: Step;
   path: string;
   branch?: Branch;
   references: StepReference[];
+  /** Position in definition order. */
+  index: number;
+  /** Steps this one waits for, deduplicated, in the order they were found. */
+  upstream: StepEntry[];
+  downstream: StepEntry[];
+  /** The step that last added an edge from this one (edges are added one downstream step at a time). */
+  linkedTo?: StepEntry;
 }
 
-/** What linking one step needs: the whole pipeline's index, the graph and the issue list. */
+/** What linking one step needs: the whole pipeline's index and the issue list. */
 interface LinkContext {
   entries: ReadonlyMap<string, StepEntry>;
   parameters: ReadonlyMap<string, Parameter>;
-  graph: DirectedGraph;
   issues: DefinitionIssue[];
   /** Property-path checks by `Type|path`: large pipelines repeat the same few paths. */
   propertyProblems: Map<string, PropertyPathProblem | undefined>;
@@ -55,28 +60,70 @@ export function compilePipeline(definition: PipelineDefinition, options: Compile
   const issues: DefinitionIssue[] = [];
   const parameters = checkParameters(definition.Parameters ?? [], issues);
   const entries = collectSteps(definition.Steps, issues, options.maxSteps ?? DEFINITION_LIMITS.maxSteps);
-  const graph = new DirectedGraph({ allowSelfLoops: true });
-  for (const entry of entries.values()) graph.addNode(entry.name, { type: entry.step.Type });
-  const context: LinkContext = { entries, parameters, graph, issues, propertyProblems: new Map() };
+  const context: LinkContext = { entries, parameters, issues, propertyProblems: new Map() };
   for (const entry of entries.values()) linkStep(entry, context);
   checkPipelineLevelReferences(definition, parameters, issues);
-  issues.push(...findCycles(graph, (name) => entries.get(name)!.path));
+  const list = [...entries.values()];
+  const waves = topologicalWaves(list);
+  if (waves === undefined) issues.push(...findCycles(buildGraph(list), (name) => entries.get(name)!.path));
   if (issues.length > 0) throw new DefinitionError(issues);
 
-  const waves = topologicalGenerations(graph);
   const steps = new Map<string, CompiledStep>();
-  for (const entry of entries.values()) {
+  for (const entry of list) {
     steps.set(entry.name, {
       name: entry.name,
       step: entry.step,
       path: entry.path,
       ...(entry.branch ? { branch: entry.branch } : {}),
-      upstream: graph.inNeighbors(entry.name),
-      downstream: graph.outNeighbors(entry.name),
+      upstream: entry.upstream.map((e) => e.name),
+      downstream: entry.downstream.map((e) => e.name),
       references: entry.references,
     });
   }
-  return { definition, graph, steps, order: waves.flat(), waves, parameters };
+  let graph: DirectedGraph | undefined;
+  return {
+    definition,
+    get graph() {
+      return (graph ??= buildGraph(list));
+    },
+    steps,
+    order: waves!.flat(),
+    waves: waves!,
+    parameters,
+  };
+}
+
+/** The graphology DAG of the linked steps (nodes carry their `type`). */
+function buildGraph(entries: readonly StepEntry[]): DirectedGraph {
+  const graph = new DirectedGraph({ allowSelfLoops: true });
+  for (const entry of entries) graph.addNode(entry.name, { type: entry.step.Type });
+  for (const entry of entries) for (const up of entry.upstream) graph.addDirectedEdge(up.name, entry.name);
+  return graph;
+}
+
+/**
+ * Kahn's algorithm in one O(V+E) pass over the edges found while linking: steps grouped by
+ * longest distance from a root, in the order graphology-dag's `topologicalGenerations` gives;
+ * `undefined` when a cycle leaves steps unplaced.
+ */
+function topologicalWaves(entries: readonly StepEntry[]): string[][] | undefined {
+  const waiting = entries.map((e) => e.upstream.length);
+  const wave = new Array<number>(entries.length);
+  const queue = entries.filter((e) => e.upstream.length === 0);
+  queue.forEach((e) => (wave[e.index] = 0));
+  const waves: string[][] = [];
+  for (let head = 0; head < queue.length; head++) {
+    const entry = queue[head]!;
+    const w = wave[entry.index]!;
+    (waves[w] ??= []).push(entry.name);
+    for (const down of entry.downstream) {
+      if (--waiting[down.index]! === 0) {
+        wave[down.index] = w + 1;
+        queue.push(down);
+      }
+    }
+  }
+  return queue.length === entries.length ? waves : undefined;
 }
 
 /**
@@ -115,7 +162,16 @@ function collectSteps(top: readonly Step[], issues: DefinitionIssue[], maxSteps:
       issues.push(duplicateStep(step.Name, first, path, branch));
       continue;
     }
-    entries.set(step.Name, { name: step.Name, step, path, ...(branch ? { branch } : {}), references: [] });
+    entries.set(step.Name, {
+      name: step.Name,
+      step,
+      path,
+      ...(branch ? { branch } : {}),
+      references: [],
+      index: entries.size,
+      upstream: [],
+      downstream: [],
+    });
   }
   return entries;
 }
@@ -137,10 +193,18 @@ function duplicateStep(name: string, first: StepEntry, path: string, branch: Bra
   };
 }
 
+/** Adds the edge `from` → `to` once (`to`'s edges are all added before the next step's). */
+function addEdge(from: StepEntry, to: StepEntry): void {
+  if (from.linkedTo === to) return;
+  from.linkedTo = to;
+  to.upstream.push(from);
+  from.downstream.push(to);
+}
+
 /** Finds the step's references and dependencies, checks them, and adds its incoming edges. */
 function linkStep(entry: StepEntry, context: LinkContext): void {
   const { step, path, name } = entry;
-  const { entries, parameters, graph, issues } = context;
+  const { entries, parameters, issues } = context;
   const scan: ReferenceScan = { references: entry.references, issues };
   if (step.Type === 'Condition') {
     // Branch steps are nodes of their own; only the conditions are this step's inputs.
@@ -152,13 +216,13 @@ function linkStep(entry: StepEntry, context: LinkContext): void {
     }
   }
   if (step.Type === 'Processing') checkPropertyFileOutputs(step, path, issues);
-  if (entry.branch) graph.mergeEdge(entry.branch.condition, name);
+  if (entry.branch) addEdge(entries.get(entry.branch.condition)!, entry);
   step.DependsOn?.forEach((dep, i) => {
     const at = `${path}.DependsOn[${i}]`;
     const target = entries.get(dep);
     if (!target) issues.push(unknownStep(name, dep, at, entries, 'UNKNOWN_DEPENDS_ON', 'depends on'));
     else if (target.step.Type === 'Fail') issues.push(failTarget(name, dep, at, 'DEPENDS_ON_FAIL_STEP'));
-    else graph.mergeEdge(dep, name);
+    else addEdge(target, entry);
   });
   for (const ref of entry.references) {
     if (ref.kind === 'parameter') checkParameterReference(ref.name, ref.path, parameters, issues);
@@ -172,7 +236,7 @@ function linkStep(entry: StepEntry, context: LinkContext): void {
             ? checkStepProperty(target, ref.propertyPath, ref.path, context.propertyProblems)
             : checkPropertyFile(target, ref.file, ref.path);
         if (problem) issues.push(problem);
-        graph.mergeEdge(ref.stepName, name);
+        addEdge(target, entry);
       }
     }
   }

@@ -1,14 +1,12 @@
 import type { DirectedGraph } from 'graphology';
 import { stronglyConnectedComponents } from 'graphology-components';
-import { hasCycle } from 'graphology-dag';
 import type { DefinitionIssue } from '../errors.js';
 
 /**
  * One `CYCLE` issue per strongly connected component that forms a cycle, naming every member
- * (graphology-dag only says *that* there is one). `pathOf` gives each step's JSON path.
+ * (a topological sort only says *that* there is one). `pathOf` gives each step's JSON path.
  */
 export function findCycles(graph: DirectedGraph, pathOf: (step: string) => string): DefinitionIssue[] {
-  if (!hasCycle(graph)) return [];
   const issues: DefinitionIssue[] = [];
   for (const component of stronglyConnectedComponents(graph)) {
     const first = component[0]!;

@@ -1,5 +1,5 @@
 import type { DefinitionIssue } from '../errors.js';
-import { formatJsonPath, joinJsonPath } from '../definition/json-path.js';
+import { formatJsonPath } from '../definition/json-path.js';
 import { DEFINITION_LIMITS, nestingTooDeepIssue } from '../definition/limits.js';
 import { suggestFix } from '../internal/suggest.js';
 import type { StepReference } from './types.js';
@@ -55,23 +55,40 @@ function visit(v: unknown, walk: ScanWalk): boolean {
     return true;
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
   // Compare the key, not obj['Get']: a missed lookup on every object is what makes walks slow.
-  const only = keys.length === 1 ? keys[0]! : undefined;
+  const only = onlyKey(obj);
   if (only === 'Get' || only === 'Std:Join' || only === 'Std:JsonGet') {
     const problem = malformedExpression(obj, only);
     if (problem) {
-      walk.scan.issues.push({ code: 'INVALID_EXPRESSION', path: formatJsonPath([...walk.keys, only], walk.base), ...problem });
+      walk.scan.issues.push({ code: 'INVALID_EXPRESSION', path: keyPath(walk, only), ...problem });
       return true;
     }
     if (only === 'Get') {
-      classifyGet(obj['Get'] as string, joinJsonPath(formatJsonPath(walk.keys, walk.base), 'Get'), walk.scan);
+      classifyGet(obj['Get'] as string, keyPath(walk, 'Get'), walk.scan);
       return true;
     }
     if (only === 'Std:JsonGet' && scanPropertyFile(obj[only] as Record<string, unknown>, walk)) return true;
   }
-  for (const k of keys) if (!visitChild(obj[k], k, walk)) return false;
+  for (const k in obj) if (!visitChild(obj[k], k, walk)) return false;
   return true;
+}
+
+/** The key of a one-key object (`undefined` otherwise), without allocating a key array. */
+function onlyKey(obj: Record<string, unknown>): string | undefined {
+  let only: string | undefined;
+  for (const k in obj) {
+    if (only !== undefined) return undefined;
+    only = k;
+  }
+  return only;
+}
+
+/** The JSON path of `key` in the current value. */
+function keyPath(walk: ScanWalk, key: string): string {
+  walk.keys.push(key);
+  const path = formatJsonPath(walk.keys, walk.base);
+  walk.keys.pop();
+  return path;
 }
 
 function visitChild(v: unknown, key: PropertyKey, walk: ScanWalk): boolean {
@@ -111,7 +128,7 @@ function scanPropertyFile(jsonGet: Record<string, unknown>, walk: ScanWalk): boo
   if (!isRecord(file) || typeof file['Get'] !== 'string') return false;
   const get = file['Get'];
   const { scan } = walk;
-  const path = `${formatJsonPath([...walk.keys, 'Std:JsonGet'], walk.base)}.PropertyFile.Get`;
+  const path = `${keyPath(walk, 'Std:JsonGet')}.PropertyFile.Get`;
   const match = PROPERTY_FILE_GET.exec(get);
   if (!match) {
     scan.issues.push({

@@ -32,7 +32,7 @@ export interface CompiledStep {
 /** A definition compiled into a DAG. */
 export interface CompiledPipeline {
   readonly definition: PipelineDefinition;
-  /** Nodes are step names; an edge u → v means v waits for u. */
+  /** Nodes are step names; an edge u → v means v waits for u. Built on first access (`upstream`/`downstream` hold the same edges). */
   readonly graph: DirectedGraph;
   readonly steps: ReadonlyMap<string, CompiledStep>;
   /** A topological order of every step (top level and branch members). */
