@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { topologicalGenerations } from 'graphology-dag';
 import { describe, expect, it } from 'vitest';
 import { DefinitionError, type DefinitionIssue } from '../errors.js';
 import type { PipelineDefinition } from '../definition/pipeline.js';
@@ -120,6 +121,33 @@ describe('compilePipeline: the graph', () => {
     );
     expect(compiledCond.steps.get('C')!.upstream).toEqual(['A']);
     expect([...compiledCond.steps.get('B')!.upstream].sort()).toEqual(['A', 'C']);
+  });
+});
+
+describe('compilePipeline: edges and waves on a larger DAG', () => {
+  // Each step depends on up to three earlier ones, twice over for some (DependsOn and a Get).
+  const steps = Array.from({ length: 300 }, (_, i) => {
+    const ups = [...new Set([(i * 7) % (i || 1), (i * 13 + 5) % (i || 1), i - 1].filter((u) => u >= 0 && u < i))];
+    const args = ups.length > 0 ? { x: { Get: `Steps.S${ups[0]}.OutputParameters['out']` } } : {};
+    return lambda(`S${i}`, args, { DependsOn: ups.map((u) => `S${u}`) });
+  });
+  const compiled = compilePipeline(pipeline(steps));
+
+  it('gives the waves graphology-dag computes on the same graph', () => {
+    expect(compiled.waves).toEqual(topologicalGenerations(compiled.graph));
+    expect(compiled.order).toEqual(compiled.waves.flat());
+  });
+
+  it('deduplicates edges and keeps upstream/downstream in step with the graph', () => {
+    let edges = 0;
+    for (const step of compiled.steps.values()) {
+      edges += step.upstream.length;
+      expect(new Set(step.upstream).size).toBe(step.upstream.length);
+      expect(step.upstream).toEqual(compiled.graph.inNeighbors(step.name));
+      expect(step.downstream).toEqual(compiled.graph.outNeighbors(step.name));
+    }
+    expect(compiled.graph.size).toBe(edges);
+    expect(compiled.graph).toBe(compiled.graph);
   });
 });
 
