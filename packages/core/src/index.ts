@@ -174,7 +174,7 @@ export { planSelectiveExecution, type SelectivePlan } from './engine/selective-e
 export type { StepWork, StepRef, StepDispatcher, ResultReporter, ExecutionObserver, RuntimeEvent } from './engine/types.js';
 export type { EventOutboxStore, StoredEvent, DeliveryRecord, DeliveryStatus, DeliveryUpdate } from './store/event-store.js';
 export type { OutboxRequest } from './store/registry-store.js';
-export { ModelRegistry, type ModelRegistryOptions, type ApprovalWaitOutcome } from './registry/model-registry.js';
+export { ModelRegistry, type ModelRegistryOptions, type ApprovalWaitOutcome, type ApprovalUpdate, type RemoteModelRegistry } from './registry/model-registry.js';
 export { APPROVAL_TRANSITIONS, checkApprovalTransition } from './registry/approval-transitions.js';
 export { EventDispatcher, type EventDispatcherOptions } from './events/dispatcher.js';
 export { WebhookSink, DeliveryError, type EventSink, type WebhookSinkOptions } from './events/sinks.js';

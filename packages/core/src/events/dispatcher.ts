@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { DeliveryRecord, EventOutboxStore } from '../store/event-store.js';
-import { DeliveryError, type EventSink } from './sinks.js';
+import { DeliveryError, sinkAccepts, type EventSink } from './sinks.js';
 
 /** Options of `EventDispatcher`. */
 export interface EventDispatcherOptions {
@@ -53,6 +53,11 @@ export class EventDispatcher {
   /** Ids of the configured sinks (every new event gets one delivery per sink). */
   get sinkIds(): string[] {
     return [...this.sinks.keys()];
+  }
+
+  /** Ids of the configured sinks that take events of `detailType` (see `EventSink.eventTypes`). */
+  sinkIdsFor(detailType: string): string[] {
+    return [...this.sinks.values()].filter((s) => sinkAccepts(s, detailType)).map((s) => s.id);
   }
 
   /** Attempts every delivery due now, once; returns them as recorded afterwards. */

@@ -7,7 +7,14 @@ import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
 export interface EventSink {
   /** Stable id, stored with each delivery (e.g. `webhook:https://ci.example.com/hook`). */
   readonly id: string;
+  /** Only events with these `detail-type`s get a delivery to this sink. @defaultValue every event */
+  readonly eventTypes?: readonly string[];
   deliver(event: StoredEvent, delivery: DeliveryRecord): Promise<void>;
+}
+
+/** Whether `sink` takes events of `detailType`. */
+export function sinkAccepts(sink: EventSink, detailType: string): boolean {
+  return sink.eventTypes === undefined || sink.eventTypes.includes(detailType);
 }
 
 /** A failed delivery attempt; `statusCode` is the HTTP status when there was a response. */
@@ -34,6 +41,8 @@ export interface WebhookSinkOptions {
   timeoutMs?: number;
   /** Time source for the signature timestamp (epoch ms). @defaultValue Date.now */
   now?: () => number;
+  /** Only events with these `detail-type`s are sent. @defaultValue every event */
+  eventTypes?: readonly string[];
 }
 
 const WebhookSinkOptionsSchema = z.object({
@@ -41,6 +50,7 @@ const WebhookSinkOptionsSchema = z.object({
   secret: z.string().min(16, 'use a secret of at least 16 characters'),
   id: z.string().min(1).optional(),
   timeoutMs: z.number().int().positive().optional(),
+  eventTypes: z.array(z.string().min(1)).min(1).optional(),
 });
 
 /**
@@ -49,6 +59,7 @@ const WebhookSinkOptionsSchema = z.object({
  */
 export class WebhookSink implements EventSink {
   readonly id: string;
+  readonly eventTypes?: readonly string[];
   private readonly options: WebhookSinkOptions;
 
   constructor(options: WebhookSinkOptions) {
@@ -60,6 +71,7 @@ export class WebhookSink implements EventSink {
     }
     this.options = options;
     this.id = options.id ?? `webhook:${options.url}`;
+    if (options.eventTypes) this.eventTypes = options.eventTypes;
   }
 
   async deliver(event: StoredEvent, delivery: DeliveryRecord): Promise<void> {

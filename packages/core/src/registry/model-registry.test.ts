@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { TEST_ARN_PREFIX } from '../testing/fixtures.js';
-import { ModelRegistry } from './model-registry.js';
+import { ModelRegistry, type RemoteModelRegistry } from './model-registry.js';
+import type { ModelApprovalStatus } from '../store/registry-store.js';
 import type { EventSink } from '../events/sinks.js';
 import type { StoredEvent } from '../store/event-store.js';
 
@@ -125,5 +126,59 @@ describe('ModelRegistry events', () => {
     });
     expect(received[1]?.envelope['time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect((await store.listDeliveries({ status: 'delivered' })).length).toBe(2);
+  });
+});
+
+describe('ModelRegistry with a remote registry', () => {
+  function remoteSetup() {
+    const calls: string[] = [];
+    const remoteStatus = new Map<string, { status: ModelApprovalStatus; reason?: string }>();
+    const remote: RemoteModelRegistry = {
+      remoteArn: (record) => (record.description['CreatedBy'] as { UserProfileName?: string }).UserProfileName === 'remote' ? `remote:${record.arn}` : undefined,
+      updateApprovalStatus: async (arn, status, reason) => {
+        calls.push(`${arn} ${status} ${reason ?? ''}`);
+        if (reason === 'refuse') throw new Error('remote refused');
+        remoteStatus.set(arn, { status, ...(reason !== undefined ? { reason } : {}) });
+      },
+      describeApproval: async (arn) => remoteStatus.get(arn) ?? { status: 'PendingManualApproval' },
+    };
+    const store = new MemoryStore();
+    const registry = new ModelRegistry({ store, remote });
+    const create = (createdBy: string) =>
+      registry.createModelPackage({ request: { ModelPackageGroupName: 'Churn' }, createdBy, arnPrefix: TEST_ARN_PREFIX, now: 1 });
+    return { calls, remoteStatus, registry, create };
+  }
+
+  it('changes a mirrored version remotely first, and not at all when the remote refuses', async () => {
+    const { calls, registry, create } = remoteSetup();
+    const mirrored = await create('remote');
+    const own = await create('pipeline');
+    await registry.approve(mirrored.arn, 'alice', 'ok');
+    await registry.approve(own.arn, 'alice', 'ok');
+    expect(calls).toEqual([`remote:${mirrored.arn} Approved ok`]);
+    await expect(registry.reject(mirrored.arn, 'bob', 'refuse')).rejects.toThrow('remote refused');
+    expect((await registry.describe(mirrored.arn)).approvalStatus).toBe('Approved');
+  });
+
+  it('refresh and waitForApproval record a decision taken remotely', async () => {
+    const { remoteStatus, registry, create } = remoteSetup();
+    const mirrored = await create('remote');
+    expect((await registry.refresh(mirrored.arn)).approvalStatus).toBe('PendingManualApproval');
+    const waiting = registry.waitForApproval(mirrored.arn, 'Approved', { timeoutMs: 10_000, pollIntervalMs: 5 });
+    remoteStatus.set(`remote:${mirrored.arn}`, { status: 'Approved', reason: 'approved in Studio' });
+    expect((await waiting).outcome).toBe('reached');
+    const trail = await registry.listApprovalChanges(mirrored.arn);
+    expect(trail.at(-1)).toMatchObject({ from: 'PendingManualApproval', to: 'Approved', by: 'sagemaker', reason: 'approved in Studio' });
+  });
+});
+
+describe('ModelRegistry event types', () => {
+  it('records deliveries only for sinks that take Model Package State Change events', async () => {
+    const all: EventSink = { id: 'all', deliver: async () => undefined };
+    const other: EventSink = { id: 'other', eventTypes: ['Something Else'], deliver: async () => undefined };
+    const { registry, store, create } = setup([all, other]);
+    await create();
+    expect(await registry.flush(1_000)).toBe(true);
+    expect((await store.listDeliveries({})).map((d) => d.sinkId)).toEqual(['all']);
   });
 });

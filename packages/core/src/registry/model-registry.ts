@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { EventDispatcher, type EventDispatcherOptions } from '../events/dispatcher.js';
-import { modelPackageStateChangeEvent } from '../events/model-package-event.js';
+import { MODEL_PACKAGE_STATE_CHANGE, modelPackageStateChangeEvent } from '../events/model-package-event.js';
 import type { EventSink } from '../events/sinks.js';
 import type { EventOutboxStore } from '../store/event-store.js';
 import {
@@ -25,8 +25,33 @@ export interface ModelRegistryOptions {
   sinks?: readonly EventSink[];
   /** Retry settings of event delivery. */
   delivery?: Omit<EventDispatcherOptions, 'store' | 'sinks' | 'clock' | 'logger'>;
+  /** The remote registry mirrored versions belong to (SageMaker's): approvals go there first, `refresh` reads it. */
+  remote?: RemoteModelRegistry;
   clock?: Clock;
   logger?: Logger;
+}
+
+/**
+ * A registry some versions mirror (SageMaker's, for packages a SageMaker step registered). Cairn
+ * changes the remote status before its own, and reads it back in `refresh` and `waitForApproval`.
+ */
+export interface RemoteModelRegistry {
+  /** The remote ARN of a mirrored version; `undefined` for Cairn's own versions. */
+  remoteArn(record: ModelPackageRecord): string | undefined;
+  /** Sets the remote approval status (UpdateModelPackage). */
+  updateApprovalStatus(remoteArn: string, status: ModelApprovalStatus, reason?: string): Promise<void>;
+  /** Reads the remote approval status (DescribeModelPackage). */
+  describeApproval(remoteArn: string): Promise<{ status: ModelApprovalStatus; reason?: string; by?: string }>;
+}
+
+/** Input of `ModelRegistry.updateApprovalStatus`. */
+export interface ApprovalUpdate {
+  ref: string;
+  status: ModelApprovalStatus;
+  by: string;
+  reason?: string;
+  now: number;
+  expectedStatus?: ModelApprovalStatus;
 }
 
 /** What `waitForApproval` saw: the wanted status, the opposite decision, or nothing in time. */
@@ -43,12 +68,14 @@ export class ModelRegistry implements ModelRegistryStore {
   /** Delivers the recorded events; absent without sinks. */
   readonly dispatcher: EventDispatcher | undefined;
   private readonly store: ModelRegistryStore & EventOutboxStore;
+  private readonly remote: RemoteModelRegistry | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: ModelRegistryOptions) {
     this.store = options.store;
+    this.remote = options.remote;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.dispatcher =
@@ -91,17 +118,32 @@ export class ModelRegistry implements ModelRegistryStore {
   /**
    * Changes the approval status if the move is legal (`APPROVAL_TRANSITION_INVALID` otherwise,
    * including a change to the current status), with audit entry and event in one transaction.
+   * A mirrored version is changed in the remote registry first (nothing changes here if that fails).
    */
-  async updateApprovalStatus(input: {
-    ref: string;
-    status: ModelApprovalStatus;
-    by: string;
-    reason?: string;
-    now: number;
-    expectedStatus?: ModelApprovalStatus;
-  }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
+  async updateApprovalStatus(input: ApprovalUpdate): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     const current = await this.describe(input.ref);
     checkApprovalTransition(current.arn, input.expectedStatus ?? current.approvalStatus, input.status);
+    const remoteArn = this.remote?.remoteArn(current);
+    if (remoteArn !== undefined) await this.remote?.updateApprovalStatus(remoteArn, input.status, input.reason);
+    return this.commitChange(current, input);
+  }
+
+  /**
+   * The version behind `ref`, first brought in step with the remote registry when it mirrors one
+   * (a remote decision is recorded here, with its audit entry and event).
+   */
+  async refresh(ref: string): Promise<ModelPackageRecord> {
+    const current = await this.describe(ref);
+    const remoteArn = this.remote?.remoteArn(current);
+    if (remoteArn === undefined || !this.remote) return current;
+    const remote = await this.remote.describeApproval(remoteArn);
+    if (remote.status === current.approvalStatus) return current;
+    const reason = remote.reason !== undefined ? { reason: remote.reason } : {};
+    const update = { ref: current.arn, status: remote.status, by: remote.by ?? 'sagemaker', now: this.clock.now(), ...reason };
+    return (await this.commitChange(current, update)).record;
+  }
+
+  private async commitChange(current: ModelPackageRecord, input: ApprovalUpdate): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     // Compare-and-set on the status checked above: a concurrent change makes this fail, not skip the check.
     const result = await this.store.updateApprovalStatus({
       ...input,
@@ -147,7 +189,7 @@ export class ModelRegistry implements ModelRegistryStore {
   ): Promise<ApprovalWaitOutcome> {
     const deadline = this.clock.now() + options.timeoutMs;
     for (;;) {
-      const record = await this.describe(ref);
+      const record = await this.refresh(ref);
       if (record.approvalStatus === wanted) return { outcome: 'reached', record };
       if (record.approvalStatus !== ModelApprovalStatus.PendingManualApproval) return { outcome: 'opposite', record };
       const left = deadline - this.clock.now();
@@ -164,7 +206,9 @@ export class ModelRegistry implements ModelRegistryStore {
 
   private outbox(now: number): { outbox: OutboxRequest } | Record<string, never> {
     if (!this.dispatcher) return {};
-    return { outbox: { sinkIds: this.dispatcher.sinkIds, build: (record) => modelPackageStateChangeEvent(record, now) } };
+    const sinkIds = this.dispatcher.sinkIdsFor(MODEL_PACKAGE_STATE_CHANGE);
+    if (sinkIds.length === 0) return {};
+    return { outbox: { sinkIds, build: (record) => modelPackageStateChangeEvent(record, now) } };
   }
 
   private deliverInBackground(): void {
