@@ -1,5 +1,5 @@
 import { isTerminalExecutionStatus, resolveParameters, type ExecutionRecord, type StepExecutionRecord, type StepType } from '@cairn/core';
-import type { PipelineProgress, PipelineStepProgress, PublishedPipeline } from '@cairn/steps';
+import type { createSageMakerClient, PipelineProgress, PipelineStepProgress, PublishedPipeline } from '@cairn/steps';
 import type { CliEnv } from './env.js';
 import { ExitCode, inputError } from './exit.js';
 import { createView, type FollowOptions } from './follow.js';
@@ -34,7 +34,7 @@ export interface SageMakerRunOptions extends FollowOptions {
   select?: string[];
 }
 
-type SageMakerClient = ReturnType<typeof import('@cairn/steps').createSageMakerClient>;
+type SageMakerClient = ReturnType<typeof createSageMakerClient>;
 
 /** Creates the pipeline on SageMaker Pipelines, or updates it to a new version. */
 export async function publishToSageMaker(env: CliEnv, pipeline: CheckedPipeline, options: PublishOptions): Promise<PublishedPipeline> {
