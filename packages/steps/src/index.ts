@@ -37,6 +37,7 @@ export {
   type SageMakerHandle,
 } from './sagemaker/sagemaker-executor.js';
 export { SAGEMAKER_STEP_TYPES, isSageMakerStepType, type SageMakerStepType } from './sagemaker/job-kinds.js';
+export { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn, sagemakerModelRegistry } from './sagemaker/registry-sync.js';
 export { classifyAwsError, jobFailureError } from './sagemaker/aws-errors.js';
 export {
   createSageMakerClient,

@@ -16,6 +16,7 @@ import { checkResult, pickCheckFields } from './check-properties.js';
 import { classifyAwsError, isAwsError, isTransientAwsError, jobFailureError } from './aws-errors.js';
 import { JOB_KINDS, SAGEMAKER_STEP_TYPES, isSageMakerStepType, type JobKind } from './job-kinds.js';
 import { prefixedName, sagemakerName } from './job-names.js';
+import { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './registry-sync.js';
 
 /** Options of {@link sagemakerExecutor}; validated when the executor is made. */
 export const SageMakerExecutorOptionsSchema = z.strictObject({
@@ -218,12 +219,18 @@ function parseHandle(raw: ExecutionHandle): SageMakerHandle {
   });
 }
 
-/** Mirrors a registered model package into Cairn's registry once, so `cairn models` lists it. */
+/**
+ * Mirrors a registered model package into Cairn's registry once, so `cairn models` lists it; the
+ * record keeps the SageMaker ARN (`SAGEMAKER_ARN_KEY`), so approvals stay in step with SageMaker.
+ */
 async function mirrorModelPackage(properties: JsonObject, ctx: ExecutionContext): Promise<void> {
   const arn = properties['ModelPackageArn'];
-  if (typeof arn !== 'string' || (await ctx.registry.getModelPackage(arn))) return;
+  const group = properties['ModelPackageGroupName'];
+  if (typeof arn !== 'string' || typeof group !== 'string') return;
+  const mirrored = (await ctx.registry.listModelPackages({ groupName: group })).some((p) => sagemakerModelPackageArn(p) === arn);
+  if (mirrored) return;
   await ctx.registry.createModelPackage({
-    request: properties,
+    request: { ...properties, [SAGEMAKER_ARN_KEY]: arn },
     createdBy: 'sagemaker',
     executionArn: ctx.executionArn,
     stepName: ctx.stepName,

@@ -183,6 +183,8 @@ export class FakeSageMaker {
         return this.createModelPackage(input);
       case 'DescribeModelPackage':
         return this.describeModelPackage(String(input['ModelPackageName']));
+      case 'UpdateModelPackage':
+        return this.updateModelPackage(input);
       default:
         return this.pipelines.invoke(operation, input);
     }
@@ -381,6 +383,21 @@ export class FakeSageMaker {
     });
     if (token) this.packageTokens.set(token, arn);
     return { ModelPackageArn: arn };
+  }
+
+  private updateModelPackage(input: JsonBody): JsonBody {
+    const arn = String(input['ModelPackageArn']);
+    const record = this.found(this.packages.get(arn), `Model package ${arn} does not exist.`);
+    for (const key of ['ModelApprovalStatus', 'ApprovalDescription', 'CustomerMetadataProperties'] as const) {
+      if (input[key] !== undefined) record[key] = input[key];
+    }
+    record['LastModifiedTime'] = this.now();
+    return { ModelPackageArn: arn };
+  }
+
+  /** Sets a version's approval as SageMaker Studio or another API client would. */
+  setModelApproval(arn: string, status: string, reason?: string): void {
+    this.updateModelPackage({ ModelPackageArn: arn, ModelApprovalStatus: status, ...(reason !== undefined ? { ApprovalDescription: reason } : {}) });
   }
 
   private describeModelPackage(ref: string): JsonBody {
