@@ -1,4 +1,5 @@
 import type { DefinitionIssue } from '../errors.js';
+import { expressionKeyOf } from '../definition/expressions.js';
 import { formatJsonPath } from '../definition/json-path.js';
 import { DEFINITION_LIMITS, nestingTooDeepIssue } from '../definition/limits.js';
 import { suggestFix } from '../internal/suggest.js';
@@ -56,8 +57,8 @@ function visit(v: unknown, walk: ScanWalk): boolean {
   }
   const obj = v as Record<string, unknown>;
   // Compare the key, not obj['Get']: a missed lookup on every object is what makes walks slow.
-  const only = onlyKey(obj);
-  if (only === 'Get' || only === 'Std:Join' || only === 'Std:JsonGet') {
+  const only = expressionKeyOf(obj);
+  if (only !== undefined) {
     const problem = malformedExpression(obj, only);
     if (problem) {
       walk.scan.issues.push({ code: 'INVALID_EXPRESSION', path: keyPath(walk, only), ...problem });
@@ -71,16 +72,6 @@ function visit(v: unknown, walk: ScanWalk): boolean {
   }
   for (const k in obj) if (!visitChild(obj[k], k, walk)) return false;
   return true;
-}
-
-/** The key of a one-key object (`undefined` otherwise), without allocating a key array. */
-function onlyKey(obj: Record<string, unknown>): string | undefined {
-  let only: string | undefined;
-  for (const k in obj) {
-    if (only !== undefined) return undefined;
-    only = k;
-  }
-  return only;
 }
 
 /** The JSON path of `key` in the current value. */

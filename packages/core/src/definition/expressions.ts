@@ -35,9 +35,20 @@ export type ExpressionKey = (typeof EXPRESSION_KEYS)[number];
 
 /** True when `value` is shaped like an expression object (exactly one expression key). */
 export function isExpression(value: unknown): value is Expression {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && (EXPRESSION_KEYS as readonly string[]).includes(keys[0]!);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && expressionKeyOf(value) !== undefined;
+}
+
+/**
+ * The key of a one-key expression object (`undefined` for any other object). Allocates nothing:
+ * the walks over whole definitions call it for every object.
+ */
+export function expressionKeyOf(obj: object): ExpressionKey | undefined {
+  let only: string | undefined;
+  for (const k in obj) {
+    if (only !== undefined) return undefined;
+    only = k;
+  }
+  return only === 'Get' || only === 'Std:Join' || only === 'Std:JsonGet' ? only : undefined;
 }
 
 export const GetExpressionSchema = z.strictObject({

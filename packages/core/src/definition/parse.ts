@@ -1,5 +1,5 @@
 import { DefinitionError, ErrorCode, type DefinitionIssue } from '../errors.js';
-import { EXPRESSION_KEYS } from './expressions.js';
+import { expressionKeyOf } from './expressions.js';
 import { formatJsonPath } from './json-path.js';
 import { DEFINITION_LIMITS, nestingTooDeepIssue, type DefinitionLimits } from './limits.js';
 import { PipelineDefinitionSchema, type PipelineDefinition } from './pipeline.js';
@@ -93,8 +93,7 @@ function visit(v: unknown, depth: number, exprDepth: number, condDepth: number, 
     return true;
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  const isExpr = keys.length === 1 && (EXPRESSION_KEYS as readonly string[]).includes(keys[0]!);
+  const isExpr = expressionKeyOf(obj) !== undefined;
   const isStep = typeof obj['Type'] === 'string' && 'Arguments' in obj && typeof obj['Name'] === 'string';
   if (isStep && ++walk.steps > walk.limits.maxSteps) {
     walk.issue = {
@@ -106,7 +105,7 @@ function visit(v: unknown, depth: number, exprDepth: number, condDepth: number, 
     return false;
   }
   const isCondition = isStep && obj['Type'] === 'Condition';
-  for (const k of keys) {
+  for (const k in obj) {
     const cond = isCondition && k === 'Arguments' ? 1 : 0;
     if (!visitChild(obj[k], k, depth + 1, exprDepth + (isExpr ? 1 : 0), condDepth + cond, walk)) return false;
   }
