@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { PostgresStore, createExecutorRouter, type ExecutionObserver, type JsonObject, type StepExecutor } from '@cairn/core';
+import { PostgresStore, createExecutorRouter, type ExecutionObserver, type JsonObject, type PipelineDefinition, type StepExecutor } from '@cairn/core';
 import { LOCAL_DATABASE_URL, createSchema, dropSchema } from '@cairn/test-support/postgres-server';
 import { LOCAL_REDIS_URL, uniqueRedisPrefix } from '@cairn/test-support/redis-server';
 import { ClusterClient, SchedulerService, StepWorker, redisOptionsFromUrl } from '@cairn/worker';
@@ -45,7 +45,8 @@ const observer: ExecutionObserver = { onStepFinished: (execution, step) => void 
 function lambda(name: string, dependsOn: string[]): JsonObject {
   return { Name: name, Type: 'Lambda', Arguments: {}, FunctionArn: 'arn:aws:lambda:local:0:function:noop', ...(dependsOn.length ? { DependsOn: dependsOn } : {}) };
 }
-const definition = (steps: JsonObject[]) => JSON.stringify({ Version: '2020-12-01', Steps: steps });
+// Objects, not text: the 1 MiB limit applies to definition text, and a 10,002-step text is larger.
+const definition = (steps: JsonObject[]) => ({ Version: '2020-12-01', Steps: steps }) as unknown as PipelineDefinition;
 const fanOut = (n: number) => definition([lambda('root', []), ...Array.from({ length: n }, (_, i) => lambda(`s${i}`, ['root'])), lambda('sink', Array.from({ length: n }, (_, i) => `s${i}`))]);
 const chain = (n: number) => definition(Array.from({ length: n }, (_, i) => lambda(`s${i}`, i ? [`s${i - 1}`] : [])));
 
@@ -109,8 +110,8 @@ async function main(): Promise<void> {
   const scheduler = await SchedulerService.start({ connection, prefix, store, router, artifacts, logger, observers: [observer], reconcileIntervalMs: 60_000 });
   const worker = await StepWorker.start({ connection, prefix, store, router, artifacts, logger, concurrency: CONCURRENCY });
   const client = new ClusterClient({ connection, prefix, store, router, arnPrefix: 'arn:aws:sagemaker:local:000000000000', pollIntervalMs: 20 });
-  const run = async (name: string, text: string) => {
-    const started = await client.startExecution({ pipelineName: name, definition: text });
+  const run = async (name: string, pipeline: PipelineDefinition) => {
+    const started = await client.startExecution({ pipelineName: name, definition: pipeline });
     return client.waitForExecution(started.id);
   };
   try {

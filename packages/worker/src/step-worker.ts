@@ -83,8 +83,8 @@ export class StepWorker {
     const { logger } = options;
     const results = logConnectionErrors(new Queue(QueueName.Results, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } }), logger, 'results queue');
     const subscriber = logConnectionErrors(new Redis(connection), logger, 'stop subscriber');
-    let self: StepWorker | undefined;
-    const worker = new Worker(QueueName.Steps, (job, token) => self!.process(job, token), {
+    const ref: { self?: StepWorker } = {};
+    const worker = new Worker(QueueName.Steps, (job, token) => ref.self!.process(job, token), {
       connection,
       prefix,
       autorun: false,
@@ -95,10 +95,11 @@ export class StepWorker {
       // Deliveries are counted by the worker itself (`maxDeliveries`), so the failure is reported to the scheduler.
       maxStalledCount: 1_000,
     });
-    self = new StepWorker(options, worker, results, subscriber);
+    const self = new StepWorker(options, worker, results, subscriber);
+    ref.self = self;
     logConnectionErrors(worker, logger, 'steps worker');
     const { stop } = channelNames(prefix);
-    subscriber.on('message', (_channel: string, jobId: string) => self?.stopLocal(jobId));
+    subscriber.on('message', (_channel: string, jobId: string) => self.stopLocal(jobId));
     await subscriber.subscribe(stop);
     void worker.run();
     options.logger.info({ prefix, concurrency: options.concurrency ?? 4 }, 'step worker started');
