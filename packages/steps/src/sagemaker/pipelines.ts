@@ -97,11 +97,13 @@ export interface StartPipelineExecutionInput {
   parameters?: Readonly<Record<string, string | number | boolean>>;
   displayName?: string;
   description?: string;
+  /** `ParallelismConfiguration.MaxParallelExecutionSteps` of this execution. */
+  maxParallelExecutionSteps?: number;
 }
 
 /** Starts an execution of a published pipeline; returns its ARN. */
 export async function startPipelineExecution(input: StartPipelineExecutionInput): Promise<string> {
-  const { client, name, parameters = {}, displayName, description } = input;
+  const { client, name, parameters = {}, displayName, description, maxParallelExecutionSteps } = input;
   try {
     const response = await client.send(
       new StartPipelineExecutionCommand({
@@ -109,6 +111,7 @@ export async function startPipelineExecution(input: StartPipelineExecutionInput)
         PipelineParameters: Object.entries(parameters).map(([Name, value]) => ({ Name, Value: String(value) })),
         ...(displayName !== undefined ? { PipelineExecutionDisplayName: displayName } : {}),
         ...(description !== undefined ? { PipelineExecutionDescription: description } : {}),
+        ...(maxParallelExecutionSteps !== undefined ? { ParallelismConfiguration: { MaxParallelExecutionSteps: maxParallelExecutionSteps } } : {}),
       }),
     );
     return response.PipelineExecutionArn ?? '';

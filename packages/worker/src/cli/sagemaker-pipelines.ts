@@ -31,6 +31,7 @@ export interface SageMakerRunOptions extends FollowOptions {
   displayName?: string;
   /** The execution's description. */
   description?: string;
+  maxParallel?: number;
   select?: string[];
 }
 
@@ -51,6 +52,7 @@ export async function publishToSageMaker(env: CliEnv, pipeline: CheckedPipeline,
     definition: JSON.stringify(pipeline.definition),
     roleArn,
     ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.maxParallel !== undefined ? { maxParallelExecutionSteps: options.maxParallel } : {}),
   });
 }
 
@@ -78,6 +80,7 @@ export async function runOnSageMakerPipelines(env: CliEnv, pipeline: CheckedPipe
     parameters,
     ...(options.displayName !== undefined ? { displayName: options.displayName } : {}),
     ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.maxParallel !== undefined ? { maxParallelExecutionSteps: options.maxParallel } : {}),
   });
   const notes = options.json ? env.io.stderr : env.io.stdout;
   writeLine(notes, describePublished(pipeline.name, published));

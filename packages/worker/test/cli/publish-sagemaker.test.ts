@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeAwsServer } from '@cairn/test-support/fake-aws/index';
-import { fixture, testCli } from './harness.js';
+import { fixture, testCli, type TestCli } from './harness.js';
 
 /**
  * `cairn publish`, `cairn run --on sagemaker-pipelines` and a run that mixes local steps with a
@@ -29,10 +29,10 @@ afterEach(async () => {
 });
 
 /** Writes cairn.config.json into the test directory and runs `cairn --config <it> <argv>` in-process. */
-async function cairn(argv: readonly string[], config: Record<string, unknown> = {}) {
+async function cairn(argv: readonly string[], config: Record<string, unknown> = {}, cli: TestCli = testCli(dir)) {
   const file = path.join(dir, 'cairn.config.json');
   await writeFile(file, JSON.stringify({ workspace: path.join(dir, 'ws'), sagemaker: { pollIntervalMs: 5, s3ForcePathStyle: true }, ...config }));
-  return testCli(dir).run(['--config', file, ...argv]);
+  return cli.run(['--config', file, ...argv]);
 }
 
 describe('cairn publish', () => {
@@ -68,6 +68,31 @@ describe('cairn run --on sagemaker-pipelines', () => {
     expect(stdout).toMatch(/^Execution [a-z0-9]{12} Succeeded after .* on SageMaker Pipelines\.$/m);
     const [execution] = aws.sagemaker.pipelines.listExecutions();
     expect(execution?.parameters).toEqual([{ Name: 'Value', Value: '0.7' }]);
+  });
+
+  it('passes display name, description and --max-parallel to StartPipelineExecution', async () => {
+    const argv = ['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-opts', '--role-arn', ROLE];
+    expect((await cairn([...argv, '--display-name', 'nightly', '--description', 'from CI', '--max-parallel', '2', '--no-progress'])).code).toBe(0);
+    const start = aws.sagemaker.calls.find((call) => call.operation === 'StartPipelineExecution');
+    expect(start?.input).toMatchObject({
+      PipelineName: 'cli-opts',
+      PipelineExecutionDisplayName: 'nightly',
+      PipelineExecutionDescription: 'from CI',
+      ParallelismConfiguration: { MaxParallelExecutionSteps: 2 },
+    });
+  });
+
+  it('the first Ctrl-C stops the execution on SageMaker Pipelines: it ends Stopped and the run exits 1', async () => {
+    const cli = testCli(dir);
+    const argv = ['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-stop', '--role-arn', ROLE];
+    const running = cairn(argv, { sagemaker: { pollIntervalMs: 100 } }, cli);
+    await vi.waitFor(() => expect(cli.stdout()).toMatch(/Score \[Lambda\] Executing/), { timeout: 10_000, interval: 10 });
+    cli.interrupt();
+    const { code, stdout } = await running;
+    expect(code).toBe(1);
+    expect(stdout).toContain('Stopping execution arn:aws:sagemaker:us-east-1:000000000000:pipeline/cli-stop/execution/');
+    expect(stdout).toMatch(/^Execution [a-z0-9]{12} Stopped after /m);
+    expect(aws.sagemaker.callCount('StopPipelineExecution')).toBe(1);
   });
 
   it('a failing step: exit 1 with the failure reasons; --json prints DescribePipelineExecution with its steps', async () => {
