@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, type CairnStore, type CallbackMessage } from '@cairn/core';
+import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
+import type { Redis } from 'ioredis';
 import type { ExecutionRuntime } from '../cluster-client.js';
+import { DEFAULT_QUEUE_PREFIX } from '../queues.js';
 import { ExitCode } from './exit.js';
 import type { CliIo } from './io.js';
+import { writeLine } from './output.js';
 
 /** Options every command accepts (set on the root program). */
 export interface GlobalOptions {
@@ -18,6 +21,9 @@ export interface GlobalOptions {
   /** `--log-level <level>`: pino level for logs on stderr. @defaultValue 'silent' */
   logLevel: string;
 }
+
+/** How long a command waits for event deliveries (retries included) before leaving them to `cairn events redeliver`. */
+const EVENT_FLUSH_TIMEOUT_MS = 30_000;
 
 /** File name of the embedded store inside the workspace. */
 export const STORE_FILE_NAME = 'cairn.db';
@@ -33,6 +39,8 @@ export class CliEnv {
   private resolvedConfig: Promise<ResolvedCairnConfig> | undefined;
   private openedStore: Promise<CairnStore> | undefined;
   private openedRuntime: Promise<ExecutionRuntime> | undefined;
+  private openedRegistry: Promise<ModelRegistry> | undefined;
+  private eventsFlushed = false;
   private pipelineDir: string | undefined;
   private readonly callbackListeners = new Set<(message: CallbackMessage) => void>();
   private readonly closers: (() => Promise<void>)[] = [];
@@ -123,6 +131,8 @@ export class CliEnv {
       artifacts,
       logger: this.logger,
       arnPrefix: config.arnPrefix,
+      registry: await this.modelRegistry(),
+      observers: [lineageObserver({ store, artifacts, arnPrefix: config.arnPrefix, logger: this.logger })],
       callbackSink: (message) => this.callbackListeners.forEach((listener) => listener(message)),
     });
     this.onClose(async () => {
@@ -130,6 +140,56 @@ export class CliEnv {
       await backends.close();
     });
     return runtime;
+  }
+
+  /**
+   * The Model Registry over the store: webhooks from cairn.config.json (or the environment), the
+   * Redis stream with `--redis`, SageMaker sync for mirrored versions. Created once; event
+   * deliveries still pending are attempted before the command ends.
+   */
+  modelRegistry(): Promise<ModelRegistry> {
+    this.openedRegistry ??= this.openModelRegistry();
+    return this.openedRegistry;
+  }
+
+  private async openModelRegistry(): Promise<ModelRegistry> {
+    const config = await this.config();
+    const store = await this.store();
+    const { openModelRegistry } = await import('../events-sinks.js');
+    const { createSageMakerClient, sagemakerModelRegistry } = await import('@cairn/steps');
+    const client = createSageMakerClient(config.sagemaker.region);
+    const stream = await this.eventStream();
+    const registry = openModelRegistry({ store, config, env: this.io.env, logger: this.logger, remote: sagemakerModelRegistry(client), ...(stream ? { stream } : {}) });
+    this.onClose(async () => {
+      if (!this.eventsFlushed) await this.flushEvents();
+      client.destroy();
+    });
+    return registry;
+  }
+
+  /** With `--redis`: the connection and prefix of the `<prefix>:events` stream (closed by `close()`). */
+  private async eventStream(): Promise<{ redis: Redis; prefix: string } | undefined> {
+    const url = this.globals().redis;
+    if (url === undefined) return undefined;
+    const [{ redisOptionsFromUrl }, { Redis: RedisClient }] = await Promise.all([import('../redis.js'), import('ioredis')]);
+    const redis = new RedisClient({ ...redisOptionsFromUrl(url), lazyConnect: true });
+    this.onClose(async () => void redis.disconnect());
+    return { redis, prefix: process.env['CAIRN_QUEUE_PREFIX'] ?? DEFAULT_QUEUE_PREFIX };
+  }
+
+  /**
+   * Waits for the registry's event deliveries (retries included, up to 30 s) and prints a
+   * `cairn events redeliver` hint for each one still failed or pending; resolves whether all went out.
+   */
+  async flushEvents(): Promise<boolean> {
+    this.eventsFlushed = true;
+    if (!this.openedRegistry) return true;
+    const registry = await this.openedRegistry;
+    if (await registry.flush(EVENT_FLUSH_TIMEOUT_MS)) return true;
+    const store = await this.store();
+    const stuck = [...(await store.listDeliveries({ status: 'failed' })), ...(await store.listDeliveries({ status: 'pending' }))].filter((d) => registry.dispatcher?.sinkIds.includes(d.sinkId));
+    for (const d of stuck) writeLine(this.io.stderr, `warning: event delivery ${d.id} to ${d.sinkId} failed (${d.lastError ?? 'pending'}); resend with: cairn events redeliver ${d.id}`);
+    return stuck.length === 0;
   }
 
   /** Receives the messages Callback steps send (their tokens) while this command drives executions; returns the unsubscribe function. */

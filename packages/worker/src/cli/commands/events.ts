@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import type { DeliveryRecord, DeliveryStatus } from '@cairn/core';
+import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
 import { parsePositiveInt } from '../parsers.js';
 import { renderTable, truncate, writeJson, writeLine } from '../output.js';
-import { WEBHOOK_ENV, iso, openRegistry } from './models.js';
+import { WEBHOOK_HELP, iso } from './models.js';
 
 /** `cairn events list|redeliver`: the event outbox (Model Package State Change webhooks). */
 export function register(program: Command, env: CliEnv): void {
@@ -28,7 +29,7 @@ export function register(program: Command, env: CliEnv): void {
   addHelpSections(redeliver, {
     examples: ['cairn events redeliver 3f1c2a9e-…'],
     exitCodes: { 0: 'delivered', 1: 'the receiver still failed', 2: 'no such delivery, or its sink is not configured here' },
-    notes: `The webhook comes from ${WEBHOOK_ENV.url} and ${WEBHOOK_ENV.secret}, as for \`cairn models approve\`.`,
+    notes: `${WEBHOOK_HELP}, as for \`cairn models approve\`; with --redis the <prefix>:events stream too.`,
   });
 }
 
@@ -47,9 +48,9 @@ async function listDeliveries(env: CliEnv, options: { status?: DeliveryStatus; l
 }
 
 async function redeliverOne(env: CliEnv, id: string): Promise<ExitCode> {
-  const { registry } = await openRegistry(env);
+  const registry = await env.modelRegistry();
   if (!registry.dispatcher) {
-    writeLine(env.io.stderr, `error: no webhook is configured. To fix: set ${WEBHOOK_ENV.url} and ${WEBHOOK_ENV.secret}.`);
+    writeLine(env.io.stderr, `error: no event sink is configured. To fix: add events.webhooks to cairn.config.json (or set ${WEBHOOK_ENV.url} and ${WEBHOOK_ENV.secret}).`);
     return ExitCode.InvalidInput;
   }
   const delivery: DeliveryRecord = await registry.dispatcher.redeliver(id);

@@ -1,34 +1,15 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import ms from 'ms';
-import {
-  ModelApprovalStatus,
-  ModelRegistry,
-  WebhookSink,
-  type CairnStore,
-  type JsonObject,
-  type ModelPackageGroupRecord,
-  type ModelPackageRecord,
-} from '@cairn/core';
+import { ModelApprovalStatus, ModelRegistry, type JsonObject, type ModelPackageGroupRecord, type ModelPackageRecord } from '@cairn/core';
+import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
 import { renderTable, writeJson, writeLine } from '../output.js';
 
-/** Environment variables that configure the registry's webhook sink (comma-separated URLs share the secret). */
-export const WEBHOOK_ENV = { url: 'CAIRN_WEBHOOK_URL', secret: 'CAIRN_WEBHOOK_SECRET' } as const;
-
-/** How long approve/reject wait for webhook deliveries (retries included) before leaving them to `cairn events redeliver`. */
-const FLUSH_TIMEOUT_MS = 30_000;
 const STATUSES = Object.values(ModelApprovalStatus);
-
-/** The Model Registry over the command's store, with the webhook sinks the environment configures. */
-export async function openRegistry(env: CliEnv): Promise<{ store: CairnStore; registry: ModelRegistry }> {
-  const store = await env.store();
-  const urls = (env.io.env[WEBHOOK_ENV.url] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
-  const secret = env.io.env[WEBHOOK_ENV.secret] ?? '';
-  const sinks = urls.map((url) => new WebhookSink({ url, secret }));
-  return { store, registry: new ModelRegistry({ store, sinks, logger: env.logger }) };
-}
+/** Where webhooks are configured, for help texts. */
+export const WEBHOOK_HELP = `Webhooks: events.webhooks in cairn.config.json (url, secretEnv, eventTypes), else ${WEBHOOK_ENV.url} (comma-separated) and ${WEBHOOK_ENV.secret}`;
 
 /** Parses `30m`, `90s`, `1h`, `500ms` into milliseconds. */
 function parseDuration(text: string): number {
@@ -67,7 +48,8 @@ export function register(program: Command, env: CliEnv): void {
     .description('Show one version and its approval history.')
     .argument('<model-package>', 'model package ARN, or <group>/<version>')
     .option('--json', 'print the DescribeModelPackage shape plus ApprovalHistory', false)
-    .action(env.action((ref: string, options: { json: boolean }) => describeVersion(env, ref, options)));
+    .option('--refresh', 'for a version a SageMaker step registered: read its status from SageMaker first (DescribeModelPackage)', false)
+    .action(env.action((ref: string, options: { json: boolean; refresh: boolean }) => describeVersion(env, ref, options)));
   addHelpSections(describe, { examples: ['cairn models describe DiamondsModels/3', 'cairn models describe arn:aws:sagemaker:local:000000000000:model-package/diamondsmodels/3 --json'], exitCodes: { 2: 'no such model package' } });
 
   for (const [name, status] of [
@@ -85,7 +67,7 @@ export function register(program: Command, env: CliEnv): void {
     addHelpSections(command, {
       examples: [`cairn models ${name} DiamondsModels/3 --reason "MSE 4.1 on the holdout set"`],
       exitCodes: { 0: `the version is now ${status}`, 1: `the move is not allowed (e.g. it is already ${status}), or a webhook could not be reached`, 2: 'no such model package' },
-      notes: `Webhooks: set ${WEBHOOK_ENV.url} (comma-separated) and ${WEBHOOK_ENV.secret}; failed deliveries can be resent with \`cairn events redeliver <id>\`.`,
+      notes: `A version a SageMaker step registered is changed in SageMaker too (UpdateModelPackage). ${WEBHOOK_HELP}; failed deliveries can be resent with \`cairn events redeliver <id>\`.`,
     });
   }
 
@@ -128,7 +110,7 @@ interface WaitOptions {
 }
 
 async function listGroups(env: CliEnv, options: { json: boolean }): Promise<ExitCode> {
-  const { store } = await openRegistry(env);
+  const store = await env.store();
   const groups = await store.listModelPackageGroups();
   if (options.json) {
     writeJson(env.io.stdout, { ModelPackageGroupSummaryList: groups.map(groupSummary) });
@@ -142,7 +124,7 @@ async function listGroups(env: CliEnv, options: { json: boolean }): Promise<Exit
 }
 
 async function listVersions(env: CliEnv, group: string, options: { status?: ModelApprovalStatus; json: boolean }): Promise<ExitCode> {
-  const { store } = await openRegistry(env);
+  const store = await env.store();
   const versions = await store.listModelPackages({ groupName: group, ...(options.status ? { status: options.status } : {}) });
   if (options.json) {
     writeJson(env.io.stdout, { ModelPackageSummaryList: versions.map(packageSummary) });
@@ -155,10 +137,10 @@ async function listVersions(env: CliEnv, group: string, options: { status?: Mode
   return ExitCode.Ok;
 }
 
-async function describeVersion(env: CliEnv, ref: string, options: { json: boolean }): Promise<ExitCode> {
-  const { registry } = await openRegistry(env);
-  const record = await registry.describe(ref);
-  const history = await registry.listApprovalChanges(record.arn);
+async function describeVersion(env: CliEnv, ref: string, options: { json: boolean; refresh: boolean }): Promise<ExitCode> {
+  // Without --refresh no sink is needed (no webhook secret either): a plain read of the store.
+  const record = options.refresh ? await (await env.modelRegistry()).refresh(ref) : await new ModelRegistry({ store: await env.store() }).describe(ref);
+  const history = await (await env.store()).listApprovalChanges(record.arn);
   if (options.json) {
     writeJson(env.io.stdout, { ...record.description, ApprovalHistory: history.map((c) => ({ From: c.from, To: c.to, By: c.by, At: iso(c.at), ...(c.reason ? { Reason: c.reason } : {}) })) });
     return ExitCode.Ok;
@@ -181,20 +163,16 @@ async function describeVersion(env: CliEnv, ref: string, options: { json: boolea
 }
 
 async function decide(env: CliEnv, ref: string, status: ModelApprovalStatus, options: DecideOptions): Promise<ExitCode> {
-  const { registry, store } = await openRegistry(env);
+  const registry = await env.modelRegistry();
   const by = options.by ?? env.io.env['USER'] ?? 'cairn-cli';
   const { record, change } = await registry.updateApprovalStatus({ ref, status, by, reason: options.reason, now: Date.now() });
   if (options.json) writeJson(env.io.stdout, record.description);
   else writeLine(env.io.stdout, `${record.arn}: ${change.from} → ${change.to} (by ${by}).`);
-  if (await registry.flush(FLUSH_TIMEOUT_MS)) return ExitCode.Ok;
-  const stuck = [...(await store.listDeliveries({ status: 'failed' })), ...(await store.listDeliveries({ status: 'pending' }))];
-  for (const d of stuck) writeLine(env.io.stderr, `warning: webhook delivery ${d.id} to ${d.sinkId} failed (${d.lastError ?? 'pending'}); resend with: cairn events redeliver ${d.id}`);
-  return stuck.length > 0 ? ExitCode.Failed : ExitCode.Ok;
+  return (await env.flushEvents()) ? ExitCode.Ok : ExitCode.Failed;
 }
 
 async function latestVersion(env: CliEnv, group: string, options: { status: ModelApprovalStatus; json: boolean }): Promise<ExitCode> {
-  const { registry } = await openRegistry(env);
-  const record = await registry.latest(group, options.status);
+  const [record] = await (await env.store()).listModelPackages({ groupName: group, status: options.status });
   if (!record) {
     writeLine(env.io.stderr, `No version of group "${group}" is ${options.status}.`);
     return ExitCode.Failed;
@@ -205,7 +183,7 @@ async function latestVersion(env: CliEnv, group: string, options: { status: Mode
 }
 
 async function waitForDecision(env: CliEnv, ref: string, options: WaitOptions): Promise<ExitCode> {
-  const { registry } = await openRegistry(env);
+  const registry = await env.modelRegistry();
   const controller = new AbortController();
   const unsubscribe = env.io.onInterrupt(() => controller.abort());
   try {
