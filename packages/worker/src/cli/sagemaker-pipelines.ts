@@ -52,7 +52,6 @@ export async function publishToSageMaker(env: CliEnv, pipeline: CheckedPipeline,
     definition: JSON.stringify(pipeline.definition),
     roleArn,
     ...(options.description !== undefined ? { description: options.description } : {}),
-    ...(options.maxParallel !== undefined ? { maxParallelExecutionSteps: options.maxParallel } : {}),
   });
 }
 
