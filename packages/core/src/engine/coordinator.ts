@@ -64,6 +64,8 @@ interface StepInfo {
   fields: Record<string, unknown>;
   /** Whether `Arguments` or step-level fields contain expressions (else they are used as is). */
   dynamic: boolean;
+  /** Nothing to resolve or look up (no expressions, not Condition or Fail, no cache): starts in the tick it is ready. */
+  immediate: boolean;
 }
 
 /** The in-memory view of one execution the coordinator drives. */
@@ -78,10 +80,12 @@ interface LiveExecution {
   dirty: Map<string, StepExecutionRecord>;
   patch: Partial<ExecutionRecord> | undefined;
   after: (() => void)[];
+  /** Resolves `true` once the next commit is made (shared by every result reported before it). */
+  committed: Promise<boolean> | undefined;
   flushQueued: boolean;
-  chain: Promise<void>;
-  /** Settles once `PipelineExperimentConfig` is resolved (steps may read it). */
-  experimentReady: Promise<void>;
+  flushing: boolean;
+  /** While `PipelineExperimentConfig` is being resolved (steps may read it); undefined once it is. */
+  experimentReady: Promise<void> | undefined;
   timers: Map<string, NodeJS.Timeout>;
   stopRequested: boolean;
   failReason: string | undefined;
@@ -237,7 +241,7 @@ export class Coordinator {
         break;
     }
     this.pump(live);
-    return this.afterCommit(live).then(() => true);
+    return (live.committed ??= new Promise((resolve) => live.after.push(() => resolve(true))));
   }
 
   /** Stops driving every execution (timers cleared); their state stays in the store for `resume`. */
@@ -253,7 +257,9 @@ export class Coordinator {
     for (const name of compiled.order) {
       const cs = compiled.steps.get(name)!;
       const fields = stepFieldsOf(cs.step);
-      info.set(name, { compiled: cs, fields, dynamic: hasExpressions(cs.step.Arguments) || hasExpressions(fields) });
+      const dynamic = hasExpressions(cs.step.Arguments) || hasExpressions(fields);
+      const cached = 'CacheConfig' in cs.step && cs.step.CacheConfig?.Enabled === true;
+      info.set(name, { compiled: cs, fields, dynamic, immediate: !dynamic && !cached && cs.step.Type !== 'Condition' && cs.step.Type !== 'Fail' });
     }
     const steps = new Map(records.map((r) => [r.stepName, r]));
     const definition = compiled.definition;
@@ -278,9 +284,10 @@ export class Coordinator {
       dirty: new Map(),
       patch: undefined,
       after: [],
+      committed: undefined,
       flushQueued: false,
-      chain: Promise.resolve(),
-      experimentReady: Promise.resolve(),
+      flushing: false,
+      experimentReady: undefined,
       timers: new Map(),
       stopRequested: record.status === 'Stopping',
       failReason: undefined,
@@ -292,10 +299,12 @@ export class Coordinator {
       const config = definition.PipelineExperimentConfig;
       if (config) {
         // Experiment names may be expressions over parameters and execution variables.
-        live.experimentReady = resolveValue(config, { ...live.resolve }).then(
-          (v) => void Object.assign(live.resolve.experiment!, v),
-          (err: unknown) => this.options.logger.warn({ err, executionId: record.id }, 'PipelineExperimentConfig could not be resolved'),
-        );
+        live.experimentReady = resolveValue(config, { ...live.resolve })
+          .then(
+            (v) => void Object.assign(live.resolve.experiment!, v),
+            (err: unknown) => this.options.logger.warn({ err, executionId: record.id }, 'PipelineExperimentConfig could not be resolved'),
+          )
+          .finally(() => (live.experimentReady = undefined));
       }
     }
     this.live.set(record.id, live);
@@ -310,21 +319,31 @@ export class Coordinator {
     this.checkSettled(live);
   }
 
-  /** Launches a step; an unexpected error (a bug, not a step failure) stops driving the execution. */
+  /**
+   * Launches one attempt of a step: at once when it has nothing to resolve (the hot path), else
+   * after resolving (expressions, Condition, Fail, cache lookup). An unexpected error (a bug, not
+   * a step failure) stops driving the execution.
+   */
   private startLaunch(live: LiveExecution, name: string): void {
-    this.launch(live, name).catch((err: unknown) => {
-      this.options.logger.error({ err, executionId: live.record.id, step: name }, 'internal error while starting a step; the execution is no longer driven by this process (resume it)');
-      this.abandon(live, err);
-    });
+    try {
+      const info = live.info.get(name)!;
+      const previous = live.steps.get(name);
+      const attempt = previous ? (isTerminalStepStatus(previous.status) ? previous.attempt + 1 : previous.attempt) : 1;
+      const jobName = jobNameFor(live.record.id, name, attempt, info.compiled.step.Type);
+      if (info.immediate && !live.experimentReady) this.begin(live, info, previous, attempt, { kind: 'dispatch', request: requestOf(info, info.compiled.step.Arguments as JsonObject, info.fields as JsonObject, jobName) });
+      else this.launch(live, info, previous, attempt, jobName).catch((err: unknown) => this.internalError(live, name, err));
+    } catch (err) {
+      this.internalError(live, name, err);
+    }
   }
 
-  /** Prepares and starts one attempt of a step: resolve → Condition/Fail/cache → dispatch. */
-  private async launch(live: LiveExecution, name: string): Promise<void> {
-    const info = live.info.get(name)!;
-    const step = info.compiled.step;
-    const previous = live.steps.get(name);
-    const attempt = previous ? (isTerminalStepStatus(previous.status) ? previous.attempt + 1 : previous.attempt) : 1;
-    const jobName = jobNameFor(live.record.id, name, attempt, step.Type);
+  private internalError(live: LiveExecution, name: string, err: unknown): void {
+    this.options.logger.error({ err, executionId: live.record.id, step: name }, 'internal error while starting a step; the execution is no longer driven by this process (resume it)');
+    this.abandon(live, err);
+  }
+
+  /** Resolves what an attempt needs (Condition/Fail/cache/expressions), then begins it. */
+  private async launch(live: LiveExecution, info: StepInfo, previous: StepExecutionRecord | undefined, attempt: number, jobName: string): Promise<void> {
     let outcome: Prepared;
     try {
       await live.experimentReady;
@@ -332,13 +351,19 @@ export class Coordinator {
     } catch (err) {
       outcome = { kind: 'failed', error: toSerializedError(err) };
     }
+    this.begin(live, info, previous, attempt, outcome);
+  }
+
+  /** Records the attempt and acts on what was decided for it, unless the execution ended or halted meanwhile. */
+  private begin(live: LiveExecution, info: StepInfo, previous: StepExecutionRecord | undefined, attempt: number, outcome: Prepared): void {
     if (live.finished) return;
+    const step = info.compiled.step;
     if (live.scheduler.isHalted && !previous?.notBefore) {
-      live.scheduler.release(name);
+      live.scheduler.release(step.Name);
       this.checkSettled(live);
       return;
     }
-    const rec = this.startRecord(live, name, step, attempt, previous);
+    const rec = this.startRecord(live, step.Name, step, attempt, previous);
     this.apply(live, rec, outcome);
     this.pump(live);
   }
@@ -357,7 +382,7 @@ export class Coordinator {
     }
     const args = (dynamic ? await resolveValue(step.Arguments, ctx, 'Arguments') : step.Arguments) as JsonObject;
     const fields = (dynamic ? await resolveValue(info.fields, ctx) : info.fields) as JsonObject;
-    const request: StepRequest = { step, arguments: args, jobName, ...(Object.keys(fields).length > 0 ? { stepFields: fields } : {}) };
+    const request = requestOf(info, args, fields, jobName);
     const cache = 'CacheConfig' in step ? step.CacheConfig : undefined;
     if (!cache?.Enabled) return { kind: 'dispatch', request };
     const key = cacheKey(step.Type, args, fields);
@@ -428,8 +453,10 @@ export class Coordinator {
       }
       case 'dispatch': {
         live.requests.set(rec.stepName, p.request);
-        Object.assign(rec, { resolvedArguments: p.request.arguments, updatedAt: this.now() }, p.cacheKey ? { cacheKey: p.cacheKey } : {});
-        delete rec.handle;
+        rec.resolvedArguments = p.request.arguments;
+        rec.updatedAt = this.now();
+        if (p.cacheKey) rec.cacheKey = p.cacheKey;
+        if (rec.handle) delete rec.handle;
         this.markDirty(live, rec);
         const work = this.workFor(live, rec, p.request);
         live.after.push(() => this.options.dispatcher.dispatch(work));
@@ -553,15 +580,19 @@ export class Coordinator {
   // ---- records and the write-ahead buffer ----------------------------------------------------
 
   private transition(live: LiveExecution, rec: StepExecutionRecord, event: StepEvent, patch: Partial<StepExecutionRecord>): void {
-    Object.assign(rec, patch, { status: nextStepStatus(rec.status, event), updatedAt: this.now() });
+    const status = nextStepStatus(rec.status, event);
+    Object.assign(rec, patch);
+    rec.status = status;
+    rec.updatedAt = this.now();
     this.markDirty(live, rec);
   }
 
   private finishStep(live: LiveExecution, rec: StepExecutionRecord, event: 'succeeded' | 'failed' | 'stopped', patch: Partial<StepExecutionRecord>): void {
-    this.transition(live, rec, event, { ...patch, endTime: this.now() });
+    patch.endTime = this.now(); // callers pass a fresh object
+    this.transition(live, rec, event, patch);
     const request = live.requests.get(rec.stepName);
     live.requests.delete(rec.stepName);
-    live.after.push(() => this.notify(live, (o) => o.onStepFinished?.(live.record, rec, request)));
+    if (this.options.observers?.length) live.after.push(() => this.notify(live, (o) => o.onStepFinished?.(live.record, rec, request)));
   }
 
   private patchExecution(live: LiveExecution, patch: Partial<ExecutionRecord>): void {
@@ -575,18 +606,29 @@ export class Coordinator {
     this.queueFlush(live);
   }
 
-  /** Coalesces everything decided in this tick into one `store.commit`, then acts on it. */
+  /**
+   * Coalesces everything decided in this tick into one `store.commit` (in the next macrotask, after
+   * the commit in progress if there is one), then acts on it.
+   */
   private queueFlush(live: LiveExecution): void {
     if (live.flushQueued) return;
     live.flushQueued = true;
-    live.chain = live.chain.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.flush(live));
+    if (!live.flushing) setImmediate(this.flushNow, live);
   }
 
-  private afterCommit(live: LiveExecution): Promise<void> {
-    return new Promise((resolve) => live.after.push(resolve));
-  }
+  private readonly flushNow = (live: LiveExecution): void => void this.flush(live);
 
   private async flush(live: LiveExecution): Promise<void> {
+    live.flushing = true;
+    try {
+      await this.commitDirty(live);
+    } finally {
+      live.flushing = false;
+      if (live.flushQueued) setImmediate(this.flushNow, live);
+    }
+  }
+
+  private async commitDirty(live: LiveExecution): Promise<void> {
     live.flushQueued = false;
     const steps = [...live.dirty.values()].map((r) => ({ ...r, version: r.version + 1 }));
     const patch = live.patch;
@@ -594,6 +636,7 @@ export class Coordinator {
     live.dirty.clear();
     live.patch = undefined;
     live.after = [];
+    live.committed = undefined;
     try {
       if (steps.length > 0 || patch) await this.options.store.commit({ steps, ...(patch ? { execution: { id: live.record.id, patch } } : {}) });
     } catch (err) {
@@ -644,6 +687,11 @@ type Prepared =
   | { kind: 'condition'; outcome: boolean }
   | { kind: 'fail'; message: string }
   | { kind: 'failed'; error: SerializedError };
+
+/** The request of an attempt from its (resolved) arguments and step-level fields. */
+function requestOf(info: StepInfo, args: JsonObject, fields: JsonObject, jobName: string): StepRequest {
+  return { step: info.compiled.step, arguments: args, jobName, ...(Object.keys(fields).length > 0 ? { stepFields: fields } : {}) };
+}
 
 /** Step-level values beside `Arguments` (FunctionArn, SqsQueueUrl, OutputParameters, check flags …). */
 function stepFieldsOf(step: Step): Record<string, unknown> {

@@ -40,6 +40,18 @@ function setup(behaviors: Record<string, Behavior> = {}, options: Partial<Runtim
   return { store, executor, runtime, events, steps };
 }
 
+/** Like `vi.waitFor`, but polls on `setImmediate`, so fake timers do not move while it waits. */
+async function waitStill(check: () => Promise<void>, tries = 1000): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await check();
+    } catch (err) {
+      if (i >= tries) throw err;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 async function run(rt: EmbeddedRuntime, def: unknown, input: { parameters?: Record<string, string>; maxParallelExecutionSteps?: number } = {}) {
   const started = await rt.startExecution({ pipelineName: 'Demo', definition: def as never, ...input });
   return rt.waitForExecution(started.id);
@@ -195,11 +207,12 @@ describe('EmbeddedRuntime', () => {
     });
     const policy = { ExceptionType: ['Step.SERVICE_FAULT'], IntervalSeconds: 2, BackoffRate: 3, MaxAttempts: 4 };
     const started = await runtime.startExecution({ pipelineName: 'P', definition: definition([processing('A', { RetryPolicies: [policy] })]) as never });
-    await vi.waitFor(async () => expect((await steps(started.id)).get('A')).toMatchObject({ status: 'Starting', attempt: 2 }));
+    // vi.waitFor would advance the fake clock by 50 ms per check and eat into the backoff.
+    await waitStill(async () => expect((await steps(started.id)).get('A')).toMatchObject({ status: 'Starting', attempt: 2 }));
     await vi.advanceTimersByTimeAsync(1999);
     expect(executor.startsOf('A')).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
-    await vi.waitFor(async () => expect((await steps(started.id)).get('A')).toMatchObject({ status: 'Starting', attempt: 3 }));
+    await waitStill(async () => expect((await steps(started.id)).get('A')).toMatchObject({ status: 'Starting', attempt: 3 }));
     await vi.advanceTimersByTimeAsync(5999);
     expect(executor.startsOf('A')).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
