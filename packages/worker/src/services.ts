@@ -1,10 +1,11 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CairnStore, CallbackMessage } from '@cairn/core';
-import type { ResolvedCairnConfig } from '@cairn/steps';
+import { lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
+import { createSageMakerClient, sagemakerModelRegistry, type ResolvedCairnConfig } from '@cairn/steps';
 import { ClusterClient } from './cluster-client.js';
 import { createDeployment } from './deployment.js';
+import { openModelRegistry } from './events-sinks.js';
 import { channelNames } from './queues.js';
 import { ProcessGroupReaper } from './reaper.js';
 import { logConnectionErrors } from './redis.js';
@@ -36,11 +37,13 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
     logger.info({ executionArn: message.pipelineExecutionArn, step: message.stepName }, `callback step "${message.stepName}" waits for its token`);
     await publisher.publish(channel, JSON.stringify(message));
   });
-  const worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, ...tuning });
+  const events = serviceRegistry(settings);
+  const worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, registry: events.registry, ...tuning });
   return {
     worker,
     close: async (graceMs) => {
       await worker.close(graceMs);
+      await events.close();
       await deployment.close();
       publisher.disconnect();
       reaper.close();
@@ -48,16 +51,44 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
   };
 }
 
-/** Starts the scheduler with the configuration's executors (for coverage checks) and artifact store (property files). */
-export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers'>> = {}): Promise<RunningService & { scheduler: SchedulerService }> {
+/**
+ * Starts the scheduler with the configuration's executors (for coverage checks) and artifact store
+ * (property files); it records lineage and delivers the registry's events (webhooks, `<prefix>:events`).
+ */
+export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers'>> = {}): Promise<RunningService & { scheduler: SchedulerService; registry: ModelRegistry }> {
   const { connection, prefix, store, config, logger } = settings;
   const deployment = createDeployment(config, store, logger);
-  const scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning });
+  const lineage = lineageObserver({ store, artifacts: deployment.artifacts, arnPrefix: config.arnPrefix, logger });
+  const observers = [lineage, ...(tuning.observers ?? [])];
+  const scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
+  const events = serviceRegistry(settings);
+  const stopDelivering = new AbortController();
+  const delivering = events.registry.dispatcher?.run(stopDelivering.signal);
   return {
     scheduler,
+    registry: events.registry,
     close: async () => {
+      stopDelivering.abort();
+      await delivering;
       await scheduler.close();
+      await events.close();
       await deployment.close();
+    },
+  };
+}
+
+/** The Model Registry of a service: the configured webhooks, the `<prefix>:events` stream, SageMaker sync. */
+function serviceRegistry(settings: ServiceSettings): { registry: ModelRegistry; close(): Promise<void> } {
+  const { connection, prefix, store, config, logger } = settings;
+  const redis = logConnectionErrors(new Redis(connection), logger, 'event stream');
+  const client = createSageMakerClient(config.sagemaker.region);
+  const registry = openModelRegistry({ store, config, env: process.env, logger, stream: { redis, prefix }, remote: sagemakerModelRegistry(client) });
+  return {
+    registry,
+    close: async () => {
+      await registry.flush(1_000);
+      redis.disconnect();
+      client.destroy();
     },
   };
 }

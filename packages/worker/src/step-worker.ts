@@ -14,6 +14,7 @@ import {
   type ExecutionHandle,
   type ExecutorRouter,
   type JobState,
+  type ModelRegistryStore,
   type StepExecutionRecord,
   type StepExecutor,
 } from '@cairn/core';
@@ -41,6 +42,8 @@ export interface StepWorkerOptions {
   lockDurationMs?: number;
   /** How often an attempt may be delivered (each worker that dies running it counts) before it fails. @defaultValue 3 */
   maxDeliveries?: number;
+  /** What RegisterModel steps register with (a `ModelRegistry`, so registrations emit events). @defaultValue the store */
+  registry?: ModelRegistryStore;
 }
 
 /** An attempt running in this worker. */
@@ -238,7 +241,7 @@ export class StepWorker {
       logger,
       clock: this.clock,
       artifacts: this.options.artifacts,
-      registry: this.options.store,
+      registry: this.options.registry ?? this.options.store,
     };
   }
 
