@@ -25,7 +25,7 @@ interface StepEntry {
   name: string;
   step: Step;
   path: string;
-  branch?: Branch;
+  branch: Branch | undefined;
   references: StepReference[];
   /** Position in definition order. */
   index: number;
@@ -69,17 +69,7 @@ export function compilePipeline(definition: PipelineDefinition, options: Compile
   if (issues.length > 0) throw new DefinitionError(issues);
 
   const steps = new Map<string, CompiledStep>();
-  for (const entry of list) {
-    steps.set(entry.name, {
-      name: entry.name,
-      step: entry.step,
-      path: entry.path,
-      ...(entry.branch ? { branch: entry.branch } : {}),
-      upstream: entry.upstream.map((e) => e.name),
-      downstream: entry.downstream.map((e) => e.name),
-      references: entry.references,
-    });
-  }
+  for (const entry of list) steps.set(entry.name, compiledStep(entry));
   let graph: DirectedGraph | undefined;
   return {
     definition,
@@ -91,6 +81,16 @@ export function compilePipeline(definition: PipelineDefinition, options: Compile
     waves: waves!,
     parameters,
   };
+}
+
+function compiledStep(entry: StepEntry): CompiledStep {
+  const { name, step, path, branch, references } = entry;
+  const upstream = entry.upstream.map((e) => e.name);
+  const downstream = entry.downstream.map((e) => e.name);
+  // Two literals rather than a conditional spread: this runs for every step.
+  return branch
+    ? { name, step, path, branch, upstream, downstream, references }
+    : { name, step, path, upstream, downstream, references };
 }
 
 /** The graphology DAG of the linked steps (nodes carry their `type`). */
@@ -132,11 +132,9 @@ function topologicalWaves(entries: readonly StepEntry[]): string[][] | undefined
  */
 function collectSteps(top: readonly Step[], issues: DefinitionIssue[], maxSteps: number): Map<string, StepEntry> {
   const entries = new Map<string, StepEntry>();
-  const stack: Array<{ step: Step; path: string; branch?: Branch }> = [];
+  const stack: Array<{ step: Step; path: string; branch: Branch | undefined }> = [];
   const pushAll = (steps: readonly Step[] | undefined, base: string, branch?: Branch) => {
-    for (let i = (steps?.length ?? 0) - 1; i >= 0; i--) {
-      stack.push({ step: steps![i]!, path: `${base}[${i}]`, ...(branch ? { branch } : {}) });
-    }
+    for (let i = (steps?.length ?? 0) - 1; i >= 0; i--) stack.push({ step: steps![i]!, path: `${base}[${i}]`, branch });
   };
   pushAll(top, 'Steps');
   let count = 0;
@@ -166,7 +164,7 @@ function collectSteps(top: readonly Step[], issues: DefinitionIssue[], maxSteps:
       name: step.Name,
       step,
       path,
-      ...(branch ? { branch } : {}),
+      branch,
       references: [],
       index: entries.size,
       upstream: [],

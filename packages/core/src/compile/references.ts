@@ -136,6 +136,7 @@ function scanPropertyFile(jsonGet: Record<string, unknown>, walk: ScanWalk): boo
 }
 
 function classifyGet(get: string, path: string, scan: ReferenceScan): void {
+  const stepGet = STEP_GET.exec(get);
   const dot = get.indexOf('.');
   const head = dot < 0 ? get : get.slice(0, dot);
   const rest = dot < 0 ? '' : get.slice(dot + 1);
@@ -150,8 +151,8 @@ function classifyGet(get: string, path: string, scan: ReferenceScan): void {
   } else if (head === 'PipelineExperimentConfig' && rest) {
     if (EXPERIMENT_FIELDS.includes(rest)) scan.references.push({ kind: 'experiment', field: rest, path });
     else scan.issues.push(unknownName(path, `PipelineExperimentConfig field "${rest}"`, rest, EXPERIMENT_FIELDS, 'MALFORMED_GET'));
-  } else if (head === 'Steps' && STEP_GET.test(get)) {
-    const [, stepName, propertyPath] = STEP_GET.exec(get)!;
+  } else if (stepGet) {
+    const [, stepName, propertyPath] = stepGet;
     if (propertyPath!.startsWith('PropertyFiles.') || propertyPath === 'PropertyFiles') {
       scan.issues.push({
         code: 'PROPERTY_FILE_OUTSIDE_JSONGET',
