@@ -22,7 +22,7 @@ const [FAN_OUT = 10_000, CHAIN = 2_000, EXECUTIONS = 1_000] = process.argv.slice
 const CONCURRENCY = 64;
 const databaseUrl = process.env['DATABASE_URL'] ?? LOCAL_DATABASE_URL;
 const connection = redisOptionsFromUrl(process.env['REDIS_URL'] ?? LOCAL_REDIS_URL);
-const logger = pino({ level: 'silent' });
+const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
 
 /** When each step's executor was called (performance.now()), by `<execution>/<step>`. */
 const startedAt = new Map<string, number>();
@@ -43,9 +43,9 @@ const noop: StepExecutor = {
 const observer: ExecutionObserver = { onStepFinished: (execution, step) => void finishedAt.set(`${execution.id}/${step.stepName}`, performance.now()) };
 
 function lambda(name: string, dependsOn: string[]): JsonObject {
-  return { Name: name, Type: 'Lambda', Arguments: {}, FunctionArn: 'arn:aws:lambda:local:0:function:noop', ...(dependsOn.length ? { DependsOn: dependsOn } : {}) };
+  // Short names and ARN: a 10,002-step definition must stay under the 1 MiB text limit (the scheduler re-reads it).
+  return { Name: name, Type: 'Lambda', Arguments: {}, FunctionArn: 'noop', ...(dependsOn.length ? { DependsOn: dependsOn } : {}) };
 }
-// Objects, not text: the 1 MiB limit applies to definition text, and a 10,002-step text is larger.
 const definition = (steps: JsonObject[]) => ({ Version: '2020-12-01', Steps: steps }) as unknown as PipelineDefinition;
 const fanOut = (n: number) => definition([lambda('root', []), ...Array.from({ length: n }, (_, i) => lambda(`s${i}`, ['root'])), lambda('sink', Array.from({ length: n }, (_, i) => `s${i}`))]);
 const chain = (n: number) => definition(Array.from({ length: n }, (_, i) => lambda(`s${i}`, i ? [`s${i - 1}`] : [])));
