@@ -59,6 +59,15 @@ describe('loadCairnConfig', () => {
     expect(thrown(() => loadCairnConfig('cairn.config.json', writeConfig('{ nope'))).code).toBe('CONFIG_INVALID');
     expect(thrown(() => loadCairnConfig('/nonexistent/cairn.config.json')).message).toContain('does not exist');
   });
+
+  it('reads events.webhooks (secrets by variable name) and refuses a secret written into the file', () => {
+    const webhook = { url: 'https://ci.example.com/hook', secretEnv: 'CI_WEBHOOK_SECRET', eventTypes: ['SageMaker Model Package State Change'] };
+    expect(resolveCairnConfig({ events: { webhooks: [webhook] } }, '/x').events.webhooks).toEqual([webhook]);
+    expect(resolveCairnConfig({}, '/x').events.webhooks).toEqual([]);
+    const err = thrown(() => resolveCairnConfig({ events: { webhooks: [{ url: 'https://ci.example.com/hook', secret: 'inline' }] } }, '/x'));
+    expect(err.message).toContain('events.webhooks.0');
+    expect(thrown(() => resolveCairnConfig({ events: { webhooks: [{ url: 'ftp://x', secretEnv: 'S' }] } }, '/x')).code).toBe('CONFIG_INVALID');
+  });
 });
 
 describe('resolveImage', () => {
