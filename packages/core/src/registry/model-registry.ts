@@ -44,15 +44,8 @@ export interface RemoteModelRegistry {
   describeApproval(remoteArn: string): Promise<{ status: ModelApprovalStatus; reason?: string; by?: string }>;
 }
 
-/** Input of `ModelRegistry.updateApprovalStatus`. */
-export interface ApprovalUpdate {
-  ref: string;
-  status: ModelApprovalStatus;
-  by: string;
-  reason?: string;
-  now: number;
-  expectedStatus?: ModelApprovalStatus;
-}
+/** Input of `ModelRegistry.updateApprovalStatus`: the store's, without the outbox (the registry adds it). */
+export type ApprovalUpdate = Omit<Parameters<ModelRegistryStore['updateApprovalStatus']>[0], 'outbox'>;
 
 /** What `waitForApproval` saw: the wanted status, the opposite decision, or nothing in time. */
 export type ApprovalWaitOutcome = { outcome: 'reached' | 'opposite'; record: ModelPackageRecord } | { outcome: 'timeout'; record: ModelPackageRecord };
