@@ -44,13 +44,19 @@ export function createExecutorRouter(executors: StepExecutor[], routes: Executor
       fix: `route to one of the registered executors: ${[...byId.keys()].join(', ') || '(none registered)'}.`,
     });
   }
+  const route = (step: Step): StepExecutor | undefined => {
+    const image = imageOf(step);
+    const id = routes.steps?.[step.Name] ?? (image !== undefined ? routes.images?.[image] : undefined);
+    if (id) return byId.get(id);
+    return executors.find((e) => e.stepTypes.includes(step.Type)) ?? (routes.default ? byId.get(routes.default) : undefined);
+  };
+  // Routes are fixed, and compiled steps are shared by every attempt: route each step once.
+  const routed = new WeakMap<Step, StepExecutor | undefined>();
   return {
     executors,
     executorFor(step) {
-      const image = imageOf(step);
-      const id = routes.steps?.[step.Name] ?? (image !== undefined ? routes.images?.[image] : undefined);
-      if (id) return byId.get(id);
-      return executors.find((e) => e.stepTypes.includes(step.Type)) ?? (routes.default ? byId.get(routes.default) : undefined);
+      if (!routed.has(step)) routed.set(step, route(step));
+      return routed.get(step);
     },
   };
 }

@@ -53,10 +53,9 @@ export class InProcessDispatcher implements StepDispatcher {
 
   private async run(work: StepWork): Promise<void> {
     const { executionId, stepName, attempt } = work;
-    const report = (state: JobState) => (this.closed ? Promise.resolve(false) : this.options.report(executionId, stepName, attempt, state));
     const executor = this.options.router.executorFor(work.request.step);
     if (!executor) {
-      await report({ state: 'failed', error: { code: ErrorCode.ExecutorMissing, message: `No executor runs ${work.stepType} step "${stepName}". To fix: register an executor for type '${work.stepType}'.`, retryable: false } });
+      await this.report(work, { state: 'failed', error: { code: ErrorCode.ExecutorMissing, message: `No executor runs ${work.stepType} step "${stepName}". To fix: register an executor for type '${work.stepType}'.`, retryable: false } });
       return;
     }
     const controller = new AbortController();
@@ -89,16 +88,21 @@ export class InProcessDispatcher implements StepDispatcher {
       if (!handle) {
         handle = await executor.start(work.request, ctx);
         entry.handle = handle;
-        void report({ state: 'running', handle });
+        void this.report(work, { state: 'running', handle });
         if (entry.stopRequested) await this.stopJob(entry, handle);
       }
-      const state = executor.wait ? await executor.wait(handle, ctx) : await this.pollUntilDone(executor, entry, handle, report);
-      await report(state);
+      const state = executor.wait ? await executor.wait(handle, ctx) : await this.pollUntilDone(executor, entry, handle, work);
+      await this.report(work, state);
     } catch (err) {
-      await report(entry.stopRequested ? { state: 'stopped' } : { state: 'failed', error: toSerializedError(err) });
+      await this.report(work, entry.stopRequested ? { state: 'stopped' } : { state: 'failed', error: toSerializedError(err) });
     } finally {
       this.running.delete(key);
     }
+  }
+
+  /** Reports an attempt's state (ignored once closed). */
+  private report(work: StepWork, state: JobState): Promise<boolean> {
+    return this.closed ? Promise.resolve(false) : this.options.report(work.executionId, work.stepName, work.attempt, state);
   }
 
   private async stopJob(entry: Running, handle: ExecutionHandle): Promise<void> {
@@ -114,7 +118,7 @@ export class InProcessDispatcher implements StepDispatcher {
    * next poll and a stop use it) and is reported so the store keeps it; a `pollDelayMs` in the
    * handle sets the next delay, else polls back off up to `pollIntervalMs`.
    */
-  private async pollUntilDone(executor: StepExecutor, entry: Running, first: ExecutionHandle, report: (state: JobState) => Promise<boolean>): Promise<JobState> {
+  private async pollUntilDone(executor: StepExecutor, entry: Running, first: ExecutionHandle, work: StepWork): Promise<JobState> {
     let handle = first;
     let delay = Math.min(20, this.options.pollIntervalMs);
     for (;;) {
@@ -122,7 +126,7 @@ export class InProcessDispatcher implements StepDispatcher {
       if (state.state !== 'running') return state;
       if (state.handle) {
         handle = entry.handle = state.handle;
-        void report(state);
+        void this.report(work, state);
       }
       const hint = handle['pollDelayMs'];
       await new Promise((r) => setTimeout(r, typeof hint === 'number' ? hint : delay));
