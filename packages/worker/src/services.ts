@@ -30,6 +30,7 @@ export interface RunningService {
 /** Starts a step worker with the configuration's executors; Callback messages are published for `cairn run` to print. */
 export async function startWorkerService(settings: ServiceSettings, tuning: Partial<Pick<StepWorkerOptions, 'concurrency' | 'pollIntervalMs' | 'lockDurationMs' | 'maxDeliveries'>> = {}): Promise<RunningService & { worker: StepWorker }> {
   const { connection, prefix, store, config, logger } = settings;
+  const events = serviceRegistry(settings);
   const reaper = new ProcessGroupReaper();
   const publisher = logConnectionErrors(new Redis(connection), logger, 'callback publisher');
   const channel = channelNames(prefix).callbacks;
@@ -37,7 +38,6 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
     logger.info({ executionArn: message.pipelineExecutionArn, step: message.stepName }, `callback step "${message.stepName}" waits for its token`);
     await publisher.publish(channel, JSON.stringify(message));
   });
-  const events = serviceRegistry(settings);
   const worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, registry: events.registry, ...tuning });
   return {
     worker,
@@ -57,11 +57,11 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
  */
 export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers'>> = {}): Promise<RunningService & { scheduler: SchedulerService; registry: ModelRegistry }> {
   const { connection, prefix, store, config, logger } = settings;
+  const events = serviceRegistry(settings);
   const deployment = createDeployment(config, store, logger);
   const lineage = lineageObserver({ store, artifacts: deployment.artifacts, arnPrefix: config.arnPrefix, logger });
   const observers = [lineage, ...(tuning.observers ?? [])];
   const scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
-  const events = serviceRegistry(settings);
   const stopDelivering = new AbortController();
   const delivering = events.registry.dispatcher?.run(stopDelivering.signal);
   return {
@@ -80,7 +80,8 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
 /** The Model Registry of a service: the configured webhooks, the `<prefix>:events` stream, SageMaker sync. */
 function serviceRegistry(settings: ServiceSettings): { registry: ModelRegistry; close(): Promise<void> } {
   const { connection, prefix, store, config, logger } = settings;
-  const redis = logConnectionErrors(new Redis(connection), logger, 'event stream');
+  // Connects on first XADD, so a configuration error below leaks no connection.
+  const redis = logConnectionErrors(new Redis({ ...connection, lazyConnect: true }), logger, 'event stream');
   const client = createSageMakerClient(config.sagemaker.region);
   const registry = openModelRegistry({ store, config, env: process.env, logger, stream: { redis, prefix }, remote: sagemakerModelRegistry(client) });
   return {
