@@ -1,20 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, vi } from 'vitest';
 import { QueueName, stepJobId } from '../../src/queues.js';
 import { redisOptionsFromUrl } from '../../src/redis.js';
-import { clusterTest as test, definition, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
-
-/** Deletes every key of one prefix (never the whole shared server). */
-async function flushPrefix(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1_000 }) as AsyncIterable<string[]>) {
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  }
-  return deleted;
-}
+import { clusterTest as test, definition, deletePrefix, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
 
 describe('reliability 5: Redis flushed mid-execution', () => {
   test('the reconciler re-enqueues what was in flight; the execution succeeds', async ({ databaseUrl, schema, redisUrl, prefix }) => {
@@ -22,11 +12,9 @@ describe('reliability 5: Redis flushed mid-execution', () => {
     onTestFinished(() => cluster.close());
     await cluster.scheduler({ reconcileIntervalMs: 300 });
     await cluster.worker({ concurrency: 1 });
-    const redis = new Redis(redisOptionsFromUrl(redisUrl));
     const steps = new Queue(QueueName.Steps, { connection: redisOptionsFromUrl(redisUrl), prefix });
     onTestFinished(async () => {
       await steps.close();
-      redis.disconnect();
     });
     const markers = join(cluster.workspace, 'markers');
     mkdirSync(markers);
@@ -37,7 +25,7 @@ describe('reliability 5: Redis flushed mid-execution', () => {
     await vi.waitFor(() => expect(runsOf(join(markers, 'starts'))).toHaveLength(1), { timeout: 20_000, interval: 50 });
     await vi.waitFor(async () => expect(await steps.getJob(waitingX1)).toBeDefined(), { timeout: 10_000, interval: 50 });
 
-    expect(await flushPrefix(redis, prefix)).toBeGreaterThan(0);
+    expect(await deletePrefix(redisUrl, prefix)).toBeGreaterThan(0);
     expect(await steps.getJob(waitingX1)).toBeUndefined();
     await vi.waitFor(async () => expect(await steps.getJob(waitingX1)).toBeDefined(), { timeout: 10_000, interval: 50 });
 
