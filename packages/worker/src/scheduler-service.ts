@@ -1,26 +1,15 @@
-import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, type ArtifactStore, type CairnStore, type Clock, type ExecutionObserver, type ExecutorRouter, type ResultReporter } from '@cairn/core';
+import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, ResultJobSchema, channelNames, parsePayload, type ResultJob } from './queues.js';
 import { Reconciler } from './reconciler.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
+import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of the scheduler service. */
-export interface SchedulerServiceOptions {
-  /** Redis connection (BullMQ needs `maxRetriesPerRequest: null`; see `redisOptionsFromUrl`). */
-  connection: RedisOptions;
-  /** BullMQ key prefix shared with the workers. */
-  prefix: string;
-  /** The source of truth (PostgreSQL in production). */
-  store: CairnStore;
-  /** Executors known to the deployment (the scheduler only checks coverage; workers run them). */
-  router: ExecutorRouter;
-  /** Reads `s3://` property files for `Std:JsonGet`. */
-  artifacts: ArtifactStore;
-  logger: Logger;
-  clock?: Clock;
+export interface SchedulerServiceOptions extends ClusterServiceOptions {
   /** ARN prefix of new executions. @defaultValue the engine's default */
   arnPrefix?: string;
   observers?: ExecutionObserver[];

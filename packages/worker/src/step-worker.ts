@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -7,12 +7,9 @@ import {
   isTerminalStepStatus,
   systemClock,
   toSerializedError,
-  type ArtifactStore,
-  type CairnStore,
   type Clock,
   type ExecutionContext,
   type ExecutionHandle,
-  type ExecutorRouter,
   type JobState,
   type ModelRegistryStore,
   type StepExecutionRecord,
@@ -20,20 +17,10 @@ import {
 } from '@cairn/core';
 import { QueueName, StepJobSchema, channelNames, parsePayload, resultJobId, stepJobId, type ResultJob, type StepJob } from './queues.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
+import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of a step worker. */
-export interface StepWorkerOptions {
-  /** Redis connection (BullMQ needs `maxRetriesPerRequest: null`; see `redisOptionsFromUrl`). */
-  connection: RedisOptions;
-  /** BullMQ key prefix shared with the scheduler. */
-  prefix: string;
-  /** The store: read to skip stale or stopped attempts; executors keep callback tokens and the Model Registry in it. */
-  store: CairnStore;
-  /** Executors (local, SageMaker, callback …) by step. */
-  router: ExecutorRouter;
-  artifacts: ArtifactStore;
-  logger: Logger;
-  clock?: Clock;
+export interface StepWorkerOptions extends ClusterServiceOptions {
   /** Attempts run at once by this worker. @defaultValue 4 */
   concurrency?: number;
   /** Longest wait between polls of a long-running backend job, in milliseconds (polls back off up to it). @defaultValue 30_000 */
