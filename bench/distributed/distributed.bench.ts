@@ -5,50 +5,36 @@
  * 2. a chain: per-step latency from "dependencies met" (the scheduler has recorded the previous
  *    step's success) to "step started" (a worker calls the executor), p50 and p99 (goal p50 ≤ 2 ms);
  * 3. many concurrent executions of a 10-step pipeline: total time and peak RSS (goal < 250 MiB).
- * Scheduler and worker run in this one process, so the RSS is an upper bound for the scheduler.
+ * Scheduler and worker run in this process; for the last case the scheduler runs in its own process,
+ * whose RSS is sampled from /proc.
  * Run: `node --import tsx bench/distributed/distributed.bench.ts [fanOut=10000] [chain=2000] [executions=1000]`
  * with REDIS_URL / DATABASE_URL (defaults: the local servers). Prints one JSON line, then a summary.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { PostgresStore, createExecutorRouter, type ExecutionObserver, type JsonObject, type PipelineDefinition, type StepExecutor } from '@cairn/core';
+import { PostgresStore, createExecutorRouter, type ExecutionObserver, type PipelineDefinition } from '@cairn/core';
 import { LOCAL_DATABASE_URL, createSchema, dropSchema } from '@cairn/test-support/postgres-server';
 import { LOCAL_REDIS_URL, uniqueRedisPrefix } from '@cairn/test-support/redis-server';
 import { ClusterClient, SchedulerService, StepWorker, redisOptionsFromUrl } from '@cairn/worker';
+import { chain, fanOut, noArtifacts, noop, startedAt } from './noop.js';
 
 const [FAN_OUT = 10_000, CHAIN = 2_000, EXECUTIONS = 1_000] = process.argv.slice(2).map(Number);
 const CONCURRENCY = 64;
 const databaseUrl = process.env['DATABASE_URL'] ?? LOCAL_DATABASE_URL;
-const connection = redisOptionsFromUrl(process.env['REDIS_URL'] ?? LOCAL_REDIS_URL);
+const redisUrl = process.env['REDIS_URL'] ?? LOCAL_REDIS_URL;
+const connection = redisOptionsFromUrl(redisUrl);
 const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
 
-/** When each step's executor was called (performance.now()), by `<execution>/<step>`. */
-const startedAt = new Map<string, number>();
 /** When the scheduler recorded each step's success. */
 const finishedAt = new Map<string, number>();
 
-const noop: StepExecutor = {
-  id: 'noop',
-  stepTypes: ['Lambda'],
-  start: async (_request, ctx) => {
-    startedAt.set(`${ctx.executionId}/${ctx.stepName}`, performance.now());
-    return {};
-  },
-  poll: async () => ({ state: 'succeeded', properties: {} }),
-  stop: async () => undefined,
-  wait: async () => ({ state: 'succeeded', properties: { OutputParameters: {} } }),
-};
 const observer: ExecutionObserver = { onStepFinished: (execution, step) => void finishedAt.set(`${execution.id}/${step.stepName}`, performance.now()) };
-
-function lambda(name: string, dependsOn: string[]): JsonObject {
-  // Short names and ARN: a 10,002-step definition must stay under the 1 MiB text limit (the scheduler re-reads it).
-  return { Name: name, Type: 'Lambda', Arguments: {}, FunctionArn: 'noop', ...(dependsOn.length ? { DependsOn: dependsOn } : {}) };
-}
-const definition = (steps: JsonObject[]) => ({ Version: '2020-12-01', Steps: steps }) as unknown as PipelineDefinition;
-const fanOut = (n: number) => definition([lambda('root', []), ...Array.from({ length: n }, (_, i) => lambda(`s${i}`, ['root'])), lambda('sink', Array.from({ length: n }, (_, i) => `s${i}`))]);
-const chain = (n: number) => definition(Array.from({ length: n }, (_, i) => lambda(`s${i}`, i ? [`s${i - 1}`] : [])));
 
 /** Raw BullMQ: `jobs` no-op jobs added in bulk and processed by one worker of the same concurrency. */
 async function rawThroughput(jobs: number): Promise<number> {
@@ -94,6 +80,19 @@ async function rawChain(n: number): Promise<number[]> {
   return latencies;
 }
 
+/** Starts the scheduler in its own process (for the memory figure); resolves once it is ready. */
+async function spawnScheduler(schema: string, prefix: string): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, databaseUrl, schema, redisUrl, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+/** Resident set size of a process, from /proc. */
+function rssOf(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -104,9 +103,7 @@ async function main(): Promise<void> {
   const prefix = uniqueRedisPrefix();
   const store = await PostgresStore.open({ connectionString: databaseUrl, schema, maxConnections: 10 });
   const router = createExecutorRouter([noop]);
-  const artifacts = { id: 'none', readText: async () => '', digest: async () => undefined };
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const artifacts = noArtifacts;
   const scheduler = await SchedulerService.start({ connection, prefix, store, router, artifacts, logger, observers: [observer], reconcileIntervalMs: 60_000 });
   const worker = await StepWorker.start({ connection, prefix, store, router, artifacts, logger, concurrency: CONCURRENCY });
   const client = new ClusterClient({ connection, prefix, store, router, arnPrefix: 'arn:aws:sagemaker:local:000000000000', pollIntervalMs: 20 });
@@ -128,12 +125,19 @@ async function main(): Promise<void> {
     const latencies = Array.from({ length: CHAIN - 1 }, (_, i) => startedAt.get(`${chained.id}/s${i + 1}`)! - finishedAt.get(`${chained.id}/s${i}`)!);
     const raw = await rawChain(CHAIN);
 
-    peakRss = process.memoryUsage.rss();
+    // The scheduler moves to its own process, so its memory is measured alone.
+    await scheduler.close();
+    const child = await spawnScheduler(schema, prefix);
+    let peakRss = rssOf(child.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(child.pid!))), 100);
     const ten = chain(10);
     t0 = performance.now();
     const many = await Promise.all(Array.from({ length: EXECUTIONS }, () => client.startExecution({ pipelineName: 'many', definition: ten })));
     const finals = await Promise.all(many.map((e) => client.waitForExecution(e.id)));
     const manyMs = performance.now() - t0;
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await once(child, 'exit');
     const rawManyMs = await rawThroughput(EXECUTIONS * 10);
 
     const ok = fan.status === 'Succeeded' && chained.status === 'Succeeded' && finals.every((f) => f.status === 'Succeeded');
@@ -150,22 +154,21 @@ async function main(): Promise<void> {
         rawBullmqP99Ms: +percentile(raw, 99).toFixed(3),
         ratioP50: +(percentile(latencies, 50) / percentile(raw, 50)).toFixed(2),
       },
-      executions: { count: EXECUTIONS, stepsEach: 10, ms: Math.round(manyMs), rawBullmqMs: Math.round(rawManyMs), ratio: +(rawManyMs / manyMs).toFixed(3), peakRssMiB: Math.round(peakRss / 2 ** 20) },
+      executions: { count: EXECUTIONS, stepsEach: 10, ms: Math.round(manyMs), rawBullmqMs: Math.round(rawManyMs), ratio: +(rawManyMs / manyMs).toFixed(3), schedulerPeakRssMiB: Math.round(peakRss / 2 ** 20) },
     };
     console.log(JSON.stringify(result));
     console.log(
       [
-        `distributed runtime (scheduler + worker in one process, worker concurrency ${CONCURRENCY}, PostgreSQL + Redis on this machine):`,
+        `distributed runtime (worker concurrency ${CONCURRENCY}, PostgreSQL + Redis on this machine; scheduler in-process, then in its own process for the last case):`,
         `  fan-out/fan-in 1→${FAN_OUT}→1: ${result.fanOut.ms} ms, ${result.fanOut.stepsPerSec} steps/s vs raw BullMQ ${result.fanOut.rawBullmqJobsPerSec} jobs/s → ${result.fanOut.ratio}× (goal ≥ 0.5×)`,
         `  ${CHAIN}-step chain, dependencies met → step started: p50 ${result.chain.p50Ms} ms, p99 ${result.chain.p99Ms} ms (raw BullMQ add → start: p50 ${result.chain.rawBullmqP50Ms} ms, p99 ${result.chain.rawBullmqP99Ms} ms; goal p50 ≤ 2 ms)`,
-        `  ${EXECUTIONS} concurrent executions × 10 steps: ${result.executions.ms} ms vs raw BullMQ ${result.executions.rawBullmqMs} ms for ${EXECUTIONS * 10} jobs → ${result.executions.ratio}×; peak RSS ${result.executions.peakRssMiB} MiB (goal < 250 MiB)`,
+        `  ${EXECUTIONS} concurrent executions × 10 steps: ${result.executions.ms} ms vs raw BullMQ ${result.executions.rawBullmqMs} ms for ${EXECUTIONS * 10} jobs → ${result.executions.ratio}×; scheduler process peak RSS ${result.executions.schedulerPeakRssMiB} MiB (goal < 250 MiB)`,
       ].join('\n'),
     );
   } finally {
-    clearInterval(sampler);
     await client.close();
     await worker.close(1_000);
-    await scheduler.close();
+    await scheduler.close().catch(() => undefined);
     await store.close();
     await dropSchema(databaseUrl, schema);
     const redis = new Redis(connection);
