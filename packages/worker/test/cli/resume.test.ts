@@ -40,10 +40,18 @@ describe('cairn resume', () => {
       },
       { timeout: 20_000, interval: 50 },
     );
-    child.kill('SIGKILL');
-    await exited;
     const id = /execution ([a-z0-9]{12})/.exec(out)?.[1];
     expect(id).toBeDefined();
+    // Kill it once the parked step is durable (the token is printed just before that commit).
+    await vi.waitFor(
+      async () => {
+        const { PipelineExecutionSteps: steps } = JSON.parse((await cairn(['executions', 'steps', id!, '--json'])).stdout) as { PipelineExecutionSteps: { StepName: string; StepStatus: string }[] };
+        expect(steps.find((s) => s.StepName === 'Approve')?.StepStatus).toBe('Executing');
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    child.kill('SIGKILL');
+    await exited;
 
     const orphan = await cairn(['executions', 'describe', id!, '--json']);
     expect(JSON.parse(orphan.stdout)).toMatchObject({ PipelineExecutionStatus: 'Executing' });
