@@ -33,7 +33,7 @@ export class QueueDispatcher implements ClosableDispatcher {
     this.pending.push(work);
   }
 
-  /** Tells the worker running the attempt to stop it, and wakes a delayed (polling) job so it sees the stop now. */
+  /** Tells the worker running the attempt to stop it, wakes a delayed (polling) job, and marks a waiting one stopped. */
   stop(ref: StepRef): void {
     const { publisher, stopChannel, steps, logger } = this.options;
     const jobId = stepJobId(ref);
@@ -41,7 +41,10 @@ export class QueueDispatcher implements ClosableDispatcher {
     steps
       .getJob(jobId)
       .then(async (job) => {
-        if (job && (await job.isDelayed())) await job.promote();
+        const state = await job?.getState();
+        // A polling job wakes now and reads the stop from the store; a waiting one carries it (its worker trusts a first delivery).
+        if (state === 'delayed') await job!.promote();
+        else if (state === 'waiting' || state === 'prioritized') await job!.updateData({ ...job!.data, stopRequested: true });
       })
       .catch((err: unknown) => logger.warn({ err, executionId: ref.executionId, step: ref.stepName, attempt: ref.attempt }, 'could not wake the delayed job of a stopped step'));
   }

@@ -43,9 +43,11 @@ export const StepJobSchema = z.object({
   handle: JsonObjectSchema.optional(),
   /** Polls made so far (backoff of long-running backend jobs). */
   polls: z.number().int().nonnegative().optional(),
+  /** Set by the scheduler on a job that was still waiting when its step was stopped. */
+  stopRequested: z.boolean().optional(),
 });
 /** A parsed `steps` job payload. */
-export type StepJob = StepWork & { polls?: number };
+export type StepJob = StepWork & { polls?: number; stopRequested?: boolean };
 
 /** `JobState` as it crosses the results queue. */
 export const JobStateSchema = z.discriminatedUnion('state', [

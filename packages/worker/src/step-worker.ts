@@ -146,9 +146,9 @@ export class StepWorker {
   private async runJob(job: Job, token: string | undefined): Promise<void> {
     const work = parsePayload(StepJobSchema, QueueName.Steps, job.data) as StepJob;
     const log = this.options.logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt });
-    const record = await this.options.store.getStepExecution(work.executionId, work.stepName);
-    if (!record || record.attempt !== work.attempt || isTerminalStepStatus(record.status)) {
-      log.debug({ status: record?.status, current: record?.attempt }, 'stale step job skipped (the attempt is over)');
+    const record = await this.currentState(job, work);
+    if (!record) {
+      log.debug('stale step job skipped (the attempt is over)');
       return;
     }
     const maxDeliveries = this.options.maxDeliveries ?? 3;
@@ -177,8 +177,20 @@ export class StepWorker {
     }
   }
 
+  /**
+   * What the store says of the attempt, or `undefined` when it is over (a stale or duplicate job).
+   * A job's first delivery is trusted without a read: the scheduler dispatches only after committing
+   * the attempt (a stop requested meanwhile is marked in the job). Redeliveries, polls and jobs
+   * under another id read the store.
+   */
+  private async currentState(job: Job, work: StepJob): Promise<Pick<StepExecutionRecord, 'status' | 'handle'> | undefined> {
+    if (job.attemptsStarted <= 1 && job.stalledCounter === 0 && job.id === stepJobId(work) && !work.handle) return { status: work.stopRequested ? 'Stopping' : 'Starting' };
+    const record = await this.options.store.getStepExecution(work.executionId, work.stepName);
+    return record && record.attempt === work.attempt && !isTerminalStepStatus(record.status) ? record : undefined;
+  }
+
   /** Local processes and Lambda handlers: start (idempotent per job name) and wait in this worker. */
-  private async runInProcess(executor: StepExecutor, work: StepJob, record: StepExecutionRecord, ctx: ExecutionContext, entry: Running): Promise<JobState> {
+  private async runInProcess(executor: StepExecutor, work: StepJob, record: Pick<StepExecutionRecord, 'status'>, ctx: ExecutionContext, entry: Running): Promise<JobState> {
     // A stopped attempt that is not running here has nothing left to stop.
     if (record.status === 'Stopping') return { state: 'stopped' };
     const state = await attempt(async () => {
@@ -194,7 +206,7 @@ export class StepWorker {
   }
 
   /** Backend jobs: start once, then one poll per delivery; while running, the job is re-delayed (returns `undefined`). */
-  private async pollOnce(executor: StepExecutor, work: StepJob, record: StepExecutionRecord, ctx: ExecutionContext, { job, token }: { job: Job; token: string | undefined }): Promise<JobState | undefined> {
+  private async pollOnce(executor: StepExecutor, work: StepJob, record: Pick<StepExecutionRecord, 'status' | 'handle'>, ctx: ExecutionContext, { job, token }: { job: Job; token: string | undefined }): Promise<JobState | undefined> {
     let handle: ExecutionHandle | undefined = work.handle ?? record.handle;
     if (record.status === 'Stopping' && handle === undefined) return { state: 'stopped' };
     const state = await attempt(async () => {

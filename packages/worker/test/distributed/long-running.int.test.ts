@@ -29,7 +29,8 @@ describe('long-running backend jobs', () => {
     const jobId = stepJobId({ executionId: started.id, stepName: 'Approve', attempt: 1 });
     await vi.waitFor(async () => expect(await steps.getJob(jobId).then((j) => j?.isDelayed())).toBe(true), { timeout: 10_000, interval: 20 });
     expect(worker.activeCount).toBe(0);
-    expect(await cluster.store.getStepExecution(started.id, 'Approve')).toMatchObject({ status: 'Executing', handle: expect.objectContaining({ tokenHash: expect.any(String) }) });
+    // The handle travels with the `running` result; the scheduler stores it.
+    await vi.waitFor(async () => expect(await cluster.store.getStepExecution(started.id, 'Approve')).toMatchObject({ status: 'Executing', handle: expect.objectContaining({ tokenHash: expect.any(String) }) }), { timeout: 10_000, interval: 20 });
 
     await sendCallbackSuccess(cluster.store, messages[0]!.token, { ok: 'true' });
     const final = await client.waitForExecution(started.id);
