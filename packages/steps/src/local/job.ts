@@ -161,9 +161,13 @@ export function scratchDir(job: Pick<LocalJob, 'root'>): string {
   return join(job.root, 'downloads');
 }
 
-/** Packs a directory as SageMaker does (`model.tar.gz`) and stores it as the object `uri`. */
-export async function packAndStore(job: LocalJob, dir: string, uri: string): Promise<void> {
-  const file = join(scratchDir(job), 'packed', uri.split('/').pop() ?? 'archive.tar.gz');
+/**
+ * Packs a directory as SageMaker does (`model.tar.gz`) and stores it as the object `uri`. The
+ * archive is built in the container's own sandbox: jobs of one tuning step run in parallel and
+ * share the step's scratch directory.
+ */
+export async function packAndStore(job: LocalJob, sandbox: Pick<Sandbox, 'root'>, dir: string, uri: string): Promise<void> {
+  const file = join(sandbox.root, 'packed', uri.split('/').pop() ?? 'archive.tar.gz');
   await packDirectory(dir, file);
   await job.artifacts.putFile(file, uri);
 }

@@ -111,9 +111,9 @@ export async function runTraining(job: LocalJob, run: TrainingRun): Promise<JobS
       const secondary = outcome.timedOut ? { SecondaryStatus: 'MaxRuntimeExceeded' } : {};
       return withProperties(failure.state, describe(failure.status, { FailureReason: failure.reason, ...secondary }));
     }
-    await packAndStore(job, join(sandbox.optMl, 'model'), `${outputPrefix}/model.tar.gz`);
+    await packAndStore(job, sandbox, join(sandbox.optMl, 'model'), `${outputPrefix}/model.tar.gz`);
     const outputData = join(sandbox.optMl, 'output', 'data');
-    if (await hasEntries(outputData)) await packAndStore(job, outputData, `${outputPrefix}/output.tar.gz`);
+    if (await hasEntries(outputData)) await packAndStore(job, sandbox, outputData, `${outputPrefix}/output.tar.gz`);
     return { state: 'succeeded', properties: describe('Completed', { ModelArtifacts: { S3ModelArtifacts: `${outputPrefix}/model.tar.gz` } }) };
   } catch (err) {
     return failedState(err, describe('Failed', { FailureReason: err instanceof Error ? err.message : String(err) }));
