@@ -12,7 +12,8 @@ describe('long-running backend jobs', () => {
     const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
     onTestFinished(() => cluster.close());
     await cluster.scheduler();
-    const { worker } = await cluster.worker({ concurrency: 1, pollIntervalMs: 200 });
+    // Polls far apart, so the check below falls between two polls even on a loaded machine.
+    const { worker } = await cluster.worker({ concurrency: 1, pollIntervalMs: 2_000 });
     const messages: CallbackMessage[] = [];
     const { connection } = cluster.settings;
     const client = new ClusterClient({ connection, prefix, store: cluster.store, router: createDeployment(cluster.config, cluster.store, cluster.settings.logger).router, arnPrefix: cluster.config.arnPrefix, callbackSink: (m) => messages.push(m) });
