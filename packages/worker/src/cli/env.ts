@@ -157,12 +157,15 @@ export class CliEnv {
     const store = await this.store();
     const { openModelRegistry } = await import('../events-sinks.js');
     const { createSageMakerClient, sagemakerModelRegistry } = await import('@cairn/steps');
-    const client = createSageMakerClient(config.sagemaker.region);
+    // The SageMaker client is made on first use: only versions mirrored from SageMaker need it, and
+    // making one costs start-up time (and a Node-version warning from the SDK on Node 20).
+    let client: ReturnType<typeof createSageMakerClient> | undefined;
+    const sagemaker = { send: ((command) => (client ??= createSageMakerClient(config.sagemaker.region)).send(command)) as NonNullable<typeof client>['send'] };
     const stream = await this.eventStream();
-    const registry = openModelRegistry({ store, config, env: this.io.env, logger: this.logger, remote: sagemakerModelRegistry(client), ...(stream ? { stream } : {}) });
+    const registry = openModelRegistry({ store, config, env: this.io.env, logger: this.logger, remote: sagemakerModelRegistry(sagemaker), ...(stream ? { stream } : {}) });
     this.onClose(async () => {
       if (!this.eventsFlushed) await this.flushEvents();
-      client.destroy();
+      client?.destroy();
     });
     return registry;
   }
