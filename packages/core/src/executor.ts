@@ -12,15 +12,19 @@ import type { ModelRegistryStore } from './store/registry-store.js';
  * process (local processes) also implement `wait`, so no polling is needed.
  */
 
-/** What an executor knows about the attempt it runs. */
-export interface ExecutionContext {
+/** Which attempt of which step of which execution: shared by dispatched work and executor contexts. */
+export interface StepAttemptIdentity {
   readonly executionId: string;
   readonly executionArn: string;
   readonly pipelineName: string;
   readonly stepName: string;
   readonly stepType: StepType;
-  /** 1-based attempt number (SageMaker's `AttemptCount`). */
+  /** 1-based attempt number (SageMaker's `AttemptCount`); results must quote it back. */
   readonly attempt: number;
+}
+
+/** What an executor knows about the attempt it runs. */
+export interface ExecutionContext extends StepAttemptIdentity {
   /** Aborted when the execution is stopped or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger;

@@ -104,6 +104,7 @@ export { systemClock } from './clock.js';
 export type { ArtifactStore, ArtifactDigest } from './artifacts.js';
 export type {
   ExecutionContext,
+  StepAttemptIdentity,
   StepRequest,
   ExecutionHandle,
   JobState,
@@ -128,6 +129,7 @@ export {
   type ApprovalChange,
   type CreateModelPackageInput,
   type ModelRegistryStore,
+  type UpdateApprovalStatusInput,
 } from './store/registry-store.js';
 export type {
   LineageStore,

@@ -1,16 +1,8 @@
-import type { StepType } from '../definition/steps.js';
-import type { ExecutionHandle, JobState, StepRequest } from '../executor.js';
+import type { ExecutionHandle, JobState, StepAttemptIdentity, StepRequest } from '../executor.js';
 import type { ExecutionRecord, StepExecutionRecord } from '../store/execution-store.js';
 
 /** One step attempt handed to a dispatcher: everything a runner needs to start or resume it. */
-export interface StepWork {
-  readonly executionId: string;
-  readonly executionArn: string;
-  readonly pipelineName: string;
-  readonly stepName: string;
-  readonly stepType: StepType;
-  /** 1-based attempt; results must quote it back. */
-  readonly attempt: number;
+export interface StepWork extends StepAttemptIdentity {
   readonly request: StepRequest;
   /** The handle of an attempt started before a restart: resume it (poll/wait) instead of starting. */
   readonly handle?: ExecutionHandle;

@@ -18,7 +18,7 @@ import type {
   ModelApprovalStatus,
   ModelPackageGroupRecord,
   ModelPackageRecord,
-  OutboxRequest,
+  UpdateApprovalStatusInput,
 } from './registry-store.js';
 import type { CairnStore } from './store.js';
 import {
@@ -230,15 +230,7 @@ export class MemoryStore implements CairnStore {
       .map(copy);
   }
 
-  async updateApprovalStatus(input: {
-    ref: string;
-    status: ModelApprovalStatus;
-    by: string;
-    reason?: string;
-    now: number;
-    expectedStatus?: ModelApprovalStatus;
-    outbox?: OutboxRequest;
-  }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
+  async updateApprovalStatus(input: UpdateApprovalStatusInput): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     const current = this.findPackage(input.ref);
     if (!current) throw modelPackageNotFound(input.ref);
     if (input.expectedStatus !== undefined && current.approvalStatus !== input.expectedStatus) {

@@ -71,6 +71,20 @@ export interface OutboxRequest {
   build(record: ModelPackageRecord): StoredEvent;
 }
 
+/** Input of `updateApprovalStatus`. */
+export interface UpdateApprovalStatusInput {
+  /** ARN or `group/version`. */
+  ref: string;
+  status: ModelApprovalStatus;
+  by: string;
+  reason?: string;
+  now: number;
+  /** When set, the change fails with `STORE_CONFLICT` unless the current status is this one. */
+  expectedStatus?: ModelApprovalStatus;
+  /** Event to append to the outbox in the same transaction. */
+  outbox?: OutboxRequest;
+}
+
 /** Persistence of the Model Registry. */
 export interface ModelRegistryStore {
   /** Creates the group when missing; returns it either way. */
@@ -87,16 +101,7 @@ export interface ModelRegistryStore {
    * Changes the approval status and appends to the audit trail, atomically. With
    * `expectedStatus`, fails with `STORE_CONFLICT` when the current status differs.
    */
-  updateApprovalStatus(input: {
-    ref: string;
-    status: ModelApprovalStatus;
-    by: string;
-    reason?: string;
-    now: number;
-    expectedStatus?: ModelApprovalStatus;
-    /** Event to append to the outbox in the same transaction. */
-    outbox?: OutboxRequest;
-  }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }>;
+  updateApprovalStatus(input: UpdateApprovalStatusInput): Promise<{ record: ModelPackageRecord; change: ApprovalChange }>;
   /** The audit trail of one version, oldest first. */
   listApprovalChanges(ref: string): Promise<ApprovalChange[]>;
 }

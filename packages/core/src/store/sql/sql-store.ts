@@ -19,7 +19,7 @@ import type {
   ModelApprovalStatus,
   ModelPackageGroupRecord,
   ModelPackageRecord,
-  OutboxRequest,
+  UpdateApprovalStatusInput,
 } from '../registry-store.js';
 import type { CairnStore } from '../store.js';
 import {
@@ -302,15 +302,7 @@ export abstract class SqlStore implements CairnStore {
     return rows.map((r) => modelPackageRows.fromRow(r));
   }
 
-  async updateApprovalStatus(input: {
-    ref: string;
-    status: ModelApprovalStatus;
-    by: string;
-    reason?: string;
-    now: number;
-    expectedStatus?: ModelApprovalStatus;
-    outbox?: OutboxRequest;
-  }): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
+  async updateApprovalStatus(input: UpdateApprovalStatusInput): Promise<{ record: ModelPackageRecord; change: ApprovalChange }> {
     return this.db.transaction().execute(async (trx) => {
       const current = await this.findPackage(trx, input.ref, true);
       if (!current) throw modelPackageNotFound(input.ref);
