@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { FakeAwsServer } from '@cairn/test-support/fake-aws/index';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 
@@ -73,4 +76,23 @@ export async function writeTestConfig(file: string, dir: string): Promise<void> 
     artifacts: { mounts: { 's3://cli-test/code': fixture('code') } },
   };
   await writeFile(file, JSON.stringify(config));
+}
+
+/**
+ * Gives each test of the calling file a fresh temp directory and a loopback fake of SageMaker and
+ * S3, with the AWS environment variables (endpoints, fake credentials) pointed at it.
+ */
+export function useFakeAws(prefix: string): { readonly dir: string; readonly aws: FakeAwsServer } {
+  const ctx = {} as { dir: string; aws: FakeAwsServer };
+  beforeEach(async () => {
+    ctx.dir = await mkdtemp(path.join(tmpdir(), prefix));
+    ctx.aws = await FakeAwsServer.start();
+    for (const [name, value] of Object.entries(ctx.aws.env())) vi.stubEnv(name, value);
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await ctx.aws.close();
+    await rm(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
 }

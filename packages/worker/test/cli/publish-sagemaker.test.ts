@@ -1,10 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeAwsServer } from '@cairn/test-support/fake-aws/index';
-import { fixture, testCli, type TestCli } from './harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { fixture, testCli, useFakeAws, type TestCli } from './harness.js';
 
 /**
  * `cairn publish`, `cairn run --on sagemaker-pipelines` and a run that mixes local steps with a
@@ -13,25 +11,12 @@ import { fixture, testCli, type TestCli } from './harness.js';
  */
 
 const ROLE = 'arn:aws:iam::000000000000:role/pipelines';
-let dir: string;
-let aws: FakeAwsServer;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'cairn-cli-sagemaker-'));
-  aws = await FakeAwsServer.start();
-  for (const [name, value] of Object.entries(aws.env())) vi.stubEnv(name, value);
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await aws.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const ctx = useFakeAws('cairn-cli-sagemaker-');
 
 /** Writes cairn.config.json into the test directory and runs `cairn --config <it> <argv>` in-process. */
-async function cairn(argv: readonly string[], config: Record<string, unknown> = {}, cli: TestCli = testCli(dir)) {
-  const file = path.join(dir, 'cairn.config.json');
-  await writeFile(file, JSON.stringify({ workspace: path.join(dir, 'ws'), sagemaker: { pollIntervalMs: 5, s3ForcePathStyle: true }, ...config }));
+async function cairn(argv: readonly string[], config: Record<string, unknown> = {}, cli: TestCli = testCli(ctx.dir)) {
+  const file = path.join(ctx.dir, 'cairn.config.json');
+  await writeFile(file, JSON.stringify({ workspace: path.join(ctx.dir, 'ws'), sagemaker: { pollIntervalMs: 5, s3ForcePathStyle: true }, ...config }));
   return cli.run(['--config', file, ...argv]);
 }
 
@@ -43,7 +28,7 @@ describe('cairn publish', () => {
     const second = await cairn(['publish', fixture('definition.json'), '--name', 'cli-pub', '--role-arn', ROLE, '--json']);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual({ PipelineArn: 'arn:aws:sagemaker:us-east-1:000000000000:pipeline/cli-pub', PipelineVersionId: 2, Action: 'updated' });
-    const versions = aws.sagemaker.pipelines.versions('cli-pub') ?? [];
+    const versions = ctx.aws.sagemaker.pipelines.versions('cli-pub') ?? [];
     expect(versions).toHaveLength(2);
     expect(versions[0]).toMatchObject({ RoleArn: ROLE, PipelineDescription: 'first' });
     expect(JSON.parse(String(versions[1]?.['PipelineDefinition'])).Steps[0].Name).toBe('Score');
@@ -54,7 +39,7 @@ describe('cairn publish', () => {
     const missing = await cairn(['publish', fixture('definition.json'), '--name', 'cli-norole']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--role-arn');
-    expect(aws.sagemaker.pipelines.versions('cli-norole')).toBeUndefined();
+    expect(ctx.aws.sagemaker.pipelines.versions('cli-norole')).toBeUndefined();
   });
 });
 
@@ -66,14 +51,14 @@ describe('cairn run --on sagemaker-pipelines', () => {
     expect(stdout).toMatch(/^\S+Z Score \[Lambda\] Executing$/m);
     expect(stdout).toMatch(/^\S+Z Approve \[Callback\] Succeeded$/m);
     expect(stdout).toMatch(/^Execution [a-z0-9]{12} Succeeded after .* on SageMaker Pipelines\.$/m);
-    const [execution] = aws.sagemaker.pipelines.listExecutions();
+    const [execution] = ctx.aws.sagemaker.pipelines.listExecutions();
     expect(execution?.parameters).toEqual([{ Name: 'Value', Value: '0.7' }]);
   });
 
   it('passes display name, description and --max-parallel to StartPipelineExecution', async () => {
     const argv = ['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-opts', '--role-arn', ROLE];
     expect((await cairn([...argv, '--display-name', 'nightly', '--description', 'from CI', '--max-parallel', '2', '--no-progress'])).code).toBe(0);
-    const start = aws.sagemaker.calls.find((call) => call.operation === 'StartPipelineExecution');
+    const start = ctx.aws.sagemaker.calls.find((call) => call.operation === 'StartPipelineExecution');
     expect(start?.input).toMatchObject({
       PipelineName: 'cli-opts',
       PipelineExecutionDisplayName: 'nightly',
@@ -83,7 +68,7 @@ describe('cairn run --on sagemaker-pipelines', () => {
   });
 
   it('the first Ctrl-C stops the execution on SageMaker Pipelines: it ends Stopped and the run exits 1', async () => {
-    const cli = testCli(dir);
+    const cli = testCli(ctx.dir);
     const argv = ['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-stop', '--role-arn', ROLE];
     const running = cairn(argv, { sagemaker: { pollIntervalMs: 100 } }, cli);
     await vi.waitFor(() => expect(cli.stdout()).toMatch(/Score \[Lambda\] Executing/), { timeout: 10_000, interval: 10 });
@@ -92,11 +77,11 @@ describe('cairn run --on sagemaker-pipelines', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('Stopping execution arn:aws:sagemaker:us-east-1:000000000000:pipeline/cli-stop/execution/');
     expect(stdout).toMatch(/^Execution [a-z0-9]{12} Stopped after /m);
-    expect(aws.sagemaker.callCount('StopPipelineExecution')).toBe(1);
+    expect(ctx.aws.sagemaker.callCount('StopPipelineExecution')).toBe(1);
   });
 
   it('a failing step: exit 1 with the failure reasons; --json prints DescribePipelineExecution with its steps', async () => {
-    aws.sagemaker.pipelines.failStep('Score', 'AlgorithmError: boom');
+    ctx.aws.sagemaker.pipelines.failStep('Score', 'AlgorithmError: boom');
     const { code, stdout } = await cairn(['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-fail', '--role-arn', ROLE, '--json']);
     expect(code).toBe(1);
     const result = JSON.parse(stdout) as Record<string, unknown>;
@@ -108,7 +93,7 @@ describe('cairn run --on sagemaker-pipelines', () => {
     const { code, stderr } = await cairn(['run', fixture('definition.json'), '--on', 'sagemaker-pipelines', '--name', 'cli-bad', '--role-arn', ROLE, '--param', 'Nope=1']);
     expect(code).toBe(2);
     expect(stderr).toContain('"Nope" is not a parameter');
-    expect(aws.sagemaker.pipelines.versions('cli-bad')).toBeUndefined();
+    expect(ctx.aws.sagemaker.pipelines.versions('cli-bad')).toBeUndefined();
   });
 });
 
@@ -126,13 +111,13 @@ describe('a mixed execution (local steps, SageMaker training, data in S3)', () =
         const model = gunzipSync(readFileSync(ml + '/processing/model/model.tar.gz')).toString();
         writeFileSync(ml + '/processing/evaluation/evaluation.json', JSON.stringify({ model, ok: model.startsWith('fake model of ') }));`,
     };
-    for (const [name, text] of Object.entries(scripts)) await writeFile(path.join(dir, name), text);
+    for (const [name, text] of Object.entries(scripts)) await writeFile(path.join(ctx.dir, name), text);
     const processing = (name: string, script: string, inputs: unknown[], output: { name: string; local: string; uri: string }, extra = {}) => ({
       Name: name,
       Type: 'Processing',
       Arguments: {
         ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
-        AppSpecification: { ImageUri: 'cairn-test/node:20', ContainerEntrypoint: ['node', path.join(dir, script)] },
+        AppSpecification: { ImageUri: 'cairn-test/node:20', ContainerEntrypoint: ['node', path.join(ctx.dir, script)] },
         RoleArn: ROLE,
         ProcessingInputs: inputs,
         ProcessingOutputConfig: { Outputs: [{ OutputName: output.name, S3Output: { S3Uri: output.uri, LocalPath: output.local, S3UploadMode: 'EndOfJob' } }] },
@@ -177,23 +162,23 @@ describe('a mixed execution (local steps, SageMaker training, data in S3)', () =
         },
       ],
     };
-    const file = path.join(dir, 'mixed.json');
+    const file = path.join(ctx.dir, 'mixed.json');
     await writeFile(file, JSON.stringify(definition));
     return file;
   }
 
   it('local Processing reads and writes S3, Training runs on SageMaker, local Evaluate reads its model.tar.gz from S3', async () => {
-    aws.s3.putObject('s3://mix/raw/raw.csv', 'carat,price\n0.3,400\n0.5,900\n');
+    ctx.aws.s3.putObject('s3://mix/raw/raw.csv', 'carat,price\n0.3,400\n0.5,900\n');
     const pipeline = await mixedPipeline();
     const config = { images: { 'cairn-test/node:20': { runtime: 'node' } }, backends: { steps: { Train: 'sagemaker' } } };
     const { code, stdout } = await cairn(['run', pipeline, '--name', 'mixed'], config);
     expect(code, stdout).toBe(0);
-    expect(aws.s3.readText('s3://mix/prep/train/train.csv')).toBe('0.3,400\n0.5,900');
-    const [training] = aws.sagemaker.listJobs('TrainingJob');
+    expect(ctx.aws.s3.readText('s3://mix/prep/train/train.csv')).toBe('0.3,400\n0.5,900');
+    const [training] = ctx.aws.sagemaker.listJobs('TrainingJob');
     expect(training?.request['InputDataConfig']).toEqual([expect.objectContaining({ DataSource: { S3DataSource: expect.objectContaining({ S3Uri: 's3://mix/prep/train' }) } })]);
     const model = `s3://mix/models/${training?.name}/output/model.tar.gz`;
-    const report = JSON.parse(aws.s3.readText('s3://mix/evaluation/evaluation.json') ?? '{}') as { model: string; ok: boolean };
-    expect(report).toEqual({ model: gunzipSync(aws.s3.getObject(model)?.body ?? Buffer.alloc(0)).toString(), ok: true });
-    expect(aws.sagemaker.listJobs('ProcessingJob')).toEqual([]);
+    const report = JSON.parse(ctx.aws.s3.readText('s3://mix/evaluation/evaluation.json') ?? '{}') as { model: string; ok: boolean };
+    expect(report).toEqual({ model: gunzipSync(ctx.aws.s3.getObject(model)?.body ?? Buffer.alloc(0)).toString(), ok: true });
+    expect(ctx.aws.sagemaker.listJobs('ProcessingJob')).toEqual([]);
   });
 });
