@@ -42,7 +42,7 @@ describe('SqliteStore on one file shared by several openers', () => {
   it('stays consistent with two processes opening a fresh file and writing at once', async () => {
     const executionId = testExecutionId();
     const iterations = 50;
-    const writers = [1, 2].map(() => run(process.execPath, ['--import', 'tsx', WRITER, path, executionId, String(iterations)]));
+    const writers = [1, 2].map(() => run(process.execPath, ['--conditions=@cairn/source', '--import', 'tsx', WRITER, path, executionId, String(iterations)]));
     const outputs = await Promise.all(writers);
     expect(outputs.map((o) => JSON.parse(o.stdout) as { conflicts: number })).toHaveLength(2);
 

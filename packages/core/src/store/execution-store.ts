@@ -140,12 +140,24 @@ export interface CallbackTokenRecord {
   failureReason?: string;
 }
 
-/** One atomic write: step upserts plus an optional execution update, in one transaction. */
+/** An update of one execution in a `StoreBatch`; every patch increments the execution's `version`. */
+export interface ExecutionPatch {
+  id: string;
+  /** Fields to change; `undefined` values clear optional fields. */
+  patch: Partial<Omit<ExecutionRecord, 'id' | 'version'>>;
+  /** Makes the patch a compare-and-set on the execution's stored `version`. */
+  expectedVersion?: number;
+}
+
+/**
+ * One atomic write, in one transaction: step upserts plus execution updates, possibly of several
+ * executions (the coordinator commits every execution's decisions of a tick together).
+ */
 export interface StoreBatch {
   /** Full step records to insert or replace. `version` must be the stored version + 1 (or 1 for new). */
   steps?: StepExecutionRecord[];
-  /** Execution fields to change; `expectedVersion` makes it a compare-and-set. */
-  execution?: { id: string; patch: Partial<Omit<ExecutionRecord, 'id' | 'version'>>; expectedVersion?: number };
+  /** Execution updates, applied in order (an execution listed twice sees its first patch's version). */
+  executions?: ExecutionPatch[];
 }
 
 /** Persistence of pipelines, executions and steps. */
@@ -169,7 +181,8 @@ export interface ExecutionStore {
 
   /**
    * Applies a batch atomically. Throws `STORE_CONFLICT` when a version check fails (another
-   * writer got there first); nothing of the batch is applied then.
+   * writer got there first) and `EXECUTION_NOT_FOUND` for a patch of an unknown execution;
+   * nothing of the batch (of any execution in it) is applied then.
    */
   commit(batch: StoreBatch): Promise<void>;
 

@@ -130,16 +130,15 @@ export class MemoryStore implements CairnStore {
     for (const write of writes) {
       checkStepVersion(write, this.steps.get(stepKey(write.record.executionId, write.record.stepName))?.version);
     }
-    const patch = batch.execution;
-    const current = patch && this.executions.get(patch.id);
-    if (patch && !current) throw executionNotFound(patch.id);
-    if (patch && current && patch.expectedVersion !== undefined && current.version !== patch.expectedVersion) {
-      throw executionConflict(patch.id, patch.expectedVersion, current.version);
+    const patched = new Map<string, ExecutionRecord>();
+    for (const { id, patch, expectedVersion } of batch.executions ?? []) {
+      const current = patched.get(id) ?? this.executions.get(id);
+      if (!current) throw executionNotFound(id);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) throw executionConflict(id, expectedVersion, current.version);
+      patched.set(id, { ...current, ...copy(patch), id, version: current.version + 1 });
     }
     for (const { record } of writes) this.steps.set(stepKey(record.executionId, record.stepName), copy(record));
-    if (patch && current) {
-      this.executions.set(patch.id, { ...current, ...copy(patch.patch), id: current.id, version: current.version + 1 });
-    }
+    for (const [id, record] of patched) this.executions.set(id, record);
   }
 
   async findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, OrchestratorError } from '../errors.js';
-import type { StepExecutionRecord } from '../store/execution-store.js';
+import type { StepExecutionRecord, StoreBatch } from '../store/execution-store.js';
 import type { StoredEvent } from '../store/event-store.js';
 import type { LineageEntity } from '../store/lineage-store.js';
 import type { ModelPackageRecord } from '../store/registry-store.js';
@@ -131,14 +131,22 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.getStepExecution(executionId, 'Other')).toBeUndefined();
       });
 
+      it('round-trips text that needs quoting in SQL, arrays or JSON', async () => {
+        const awkward = 'a "quoted" \\ back\\slash, {braces}, NULL, \'single\', tab\t, newline\n, ünïcødé 🚀 \u0001';
+        const step = makeStepRecord(executionId, 'Awkward', { cacheKey: awkward, failureReason: awkward, properties: { [awkward]: [awkward, null, { NULL: 'NULL' }] } });
+        await store.commit({ steps: [step, makeStepRecord(executionId, 'Plain')] });
+        await store.commit({ steps: [{ ...step, version: 2 }] });
+        expect(await store.getStepExecution(executionId, 'Awkward')).toEqual({ ...step, version: 2 });
+      });
+
       it('applies step upserts and the execution patch together', async () => {
         await store.commit({
           steps: [makeStepRecord(executionId, 'A'), makeStepRecord(executionId, 'B')],
-          execution: { id: executionId, patch: { updatedAt: 2_000 }, expectedVersion: 1 },
+          executions: [{ id: executionId, patch: { updatedAt: 2_000 }, expectedVersion: 1 }],
         });
         await store.commit({
           steps: [makeStepRecord(executionId, 'A', { status: 'Executing', version: 2 })],
-          execution: { id: executionId, patch: { status: 'Succeeded', endedAt: 3_000, failureReason: 'none' } },
+          executions: [{ id: executionId, patch: { status: 'Succeeded', endedAt: 3_000, failureReason: 'none' } }],
         });
         expect((await store.getStepExecution(executionId, 'A'))?.status).toBe('Executing');
         expect((await store.listStepExecutions(executionId)).map((s) => s.stepName).sort()).toEqual(['A', 'B']);
@@ -150,7 +158,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 2, status: 'Executing' })] });
         const stale = store.commit({
           steps: [makeStepRecord(executionId, 'New'), makeStepRecord(executionId, 'A', { version: 2, status: 'Failed' })],
-          execution: { id: executionId, patch: { status: 'Failed' } },
+          executions: [{ id: executionId, patch: { status: 'Failed' } }],
         });
         await expectCode(stale, ErrorCode.StoreConflict);
         expect((await store.getStepExecution(executionId, 'A'))?.status).toBe('Executing');
@@ -168,7 +176,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       it('rejects a stale expectedVersion and rolls back the steps', async () => {
         const stale = store.commit({
           steps: [makeStepRecord(executionId, 'A')],
-          execution: { id: executionId, patch: { status: 'Stopping' }, expectedVersion: 7 },
+          executions: [{ id: executionId, patch: { status: 'Stopping' }, expectedVersion: 7 }],
         });
         await expectCode(stale, ErrorCode.StoreConflict);
         expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
@@ -176,7 +184,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       });
 
       it('reports a patch of an unknown execution and rolls back the steps', async () => {
-        const missing = store.commit({ steps: [makeStepRecord(executionId, 'A')], execution: { id: 'nosuchexecut', patch: { status: 'Failed' } } });
+        const missing = store.commit({ steps: [makeStepRecord(executionId, 'A')], executions: [{ id: 'nosuchexecut', patch: { status: 'Failed' } }] });
         await expectCode(missing, ErrorCode.ExecutionNotFound);
         expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
       });
@@ -186,8 +194,12 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           steps: [makeStepRecord(executionId, 'A'), makeStepRecord(executionId, 'A', { version: 2, status: 'Executing' })],
         });
         expect(await store.getStepExecution(executionId, 'A')).toMatchObject({ version: 2, status: 'Executing' });
+        await store.commit({
+          steps: [makeStepRecord(executionId, 'A', { version: 3, status: 'Executing' }), makeStepRecord(executionId, 'A', { version: 4, status: 'Succeeded' })],
+        });
+        expect(await store.getStepExecution(executionId, 'A')).toMatchObject({ version: 4, status: 'Succeeded' });
         await expectCode(
-          store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 3 }), makeStepRecord(executionId, 'A', { version: 5 })] }),
+          store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 5 }), makeStepRecord(executionId, 'A', { version: 7 })] }),
           ErrorCode.StoreConflict,
         );
       });
@@ -206,7 +218,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const attempts = ['Executing', 'Failed'].map((status) =>
           store.commit({
             steps: [makeStepRecord(executionId, 'A', { version: 2, status: status as 'Executing' | 'Failed' })],
-            execution: { id: executionId, patch: { updatedAt: 5 }, expectedVersion: 1 },
+            executions: [{ id: executionId, patch: { updatedAt: 5 }, expectedVersion: 1 }],
           }),
         );
         const results = await Promise.allSettled(attempts);
@@ -214,6 +226,98 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect((rejected?.reason as OrchestratorError).code).toBe(ErrorCode.StoreConflict);
         expect(await store.getExecution(executionId)).toMatchObject({ version: 2 });
+      });
+
+      describe('across executions', () => {
+        let others: string[];
+        beforeEach(async () => {
+          others = [];
+          for (let i = 0; i < 2; i++) {
+            const record = makeExecutionRecord();
+            others.push(record.id);
+            await store.createExecution(record);
+          }
+        });
+
+        /** Every execution's steps and record as stored, for before/after comparisons. */
+        const snapshot = async () => {
+          const ids = [executionId, ...others];
+          return Promise.all(ids.map(async (id) => ({ execution: await store.getExecution(id), steps: (await store.listStepExecutions(id)).sort((a, b) => a.stepName.localeCompare(b.stepName)) })));
+        };
+
+        it('applies the steps and patches of several executions in one batch', async () => {
+          const [b, c] = others as [string, string];
+          await store.commit({
+            steps: [makeStepRecord(executionId, 'A'), makeStepRecord(b, 'A'), makeStepRecord(c, 'A'), makeStepRecord(c, 'B')],
+            executions: [
+              { id: executionId, patch: { updatedAt: 2_000 }, expectedVersion: 1 },
+              { id: c, patch: { status: 'Succeeded', endedAt: 3_000 } },
+            ],
+          });
+          expect((await store.listStepExecutions(c)).map((s) => s.stepName).sort()).toEqual(['A', 'B']);
+          expect(await store.getStepExecution(b, 'A')).toMatchObject({ version: 1 });
+          expect(await store.getExecution(executionId)).toMatchObject({ updatedAt: 2_000, version: 2 });
+          expect(await store.getExecution(b)).toMatchObject({ status: 'Executing', version: 1 });
+          expect(await store.getExecution(c)).toMatchObject({ status: 'Succeeded', endedAt: 3_000, version: 2 });
+        });
+
+        it('applies two patches of one execution in order, the second seeing the first one’s version', async () => {
+          await store.commit({
+            executions: [
+              { id: executionId, patch: { status: 'Stopping' }, expectedVersion: 1 },
+              { id: executionId, patch: { status: 'Stopped', endedAt: 9 }, expectedVersion: 2 },
+            ],
+          });
+          expect(await store.getExecution(executionId)).toMatchObject({ status: 'Stopped', endedAt: 9, version: 3 });
+          const stale = store.commit({
+            executions: [
+              { id: executionId, patch: { updatedAt: 10 }, expectedVersion: 3 },
+              { id: executionId, patch: { updatedAt: 11 }, expectedVersion: 3 },
+            ],
+          });
+          await expectCode(stale, ErrorCode.StoreConflict);
+          expect(await store.getExecution(executionId)).toMatchObject({ version: 3 });
+        });
+
+        it.each<[string, string, (b: string) => StoreBatch]>([
+          ['a stale step version in one execution', ErrorCode.StoreConflict, (b: string) => ({ steps: [makeStepRecord(b, 'A', { version: 2, status: 'Failed' as const })] })],
+          ['a new step that exists in one execution', ErrorCode.StoreConflict, (b: string) => ({ steps: [makeStepRecord(b, 'Done')] })],
+          ['a stale expected version of one execution', ErrorCode.StoreConflict, (b: string) => ({ executions: [{ id: b, patch: { status: 'Failed' as const }, expectedVersion: 1 }] })],
+          ['a patch of an unknown execution', ErrorCode.ExecutionNotFound, () => ({ executions: [{ id: 'nosuchexecut', patch: { status: 'Failed' as const } }] })],
+        ])('rolls back every execution’s part for %s', async (_case, code, bad) => {
+          const [b, c] = others as [string, string];
+          // b is at execution version 2, with step A at version 2 and step Done at version 1.
+          await store.commit({ steps: [makeStepRecord(b, 'A'), makeStepRecord(b, 'Done')], executions: [{ id: b, patch: { updatedAt: 1 } }] });
+          await store.commit({ steps: [makeStepRecord(b, 'A', { version: 2, status: 'Executing' })] });
+          await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+          const before = await snapshot();
+          const part = bad(b);
+          const batch = store.commit({
+            steps: [makeStepRecord(executionId, 'A', { version: 2, status: 'Succeeded' }), makeStepRecord(c, 'New'), ...(part.steps ?? [])],
+            executions: [{ id: executionId, patch: { status: 'Succeeded' }, expectedVersion: 1 }, { id: c, patch: { status: 'Failed' } }, ...(part.executions ?? [])],
+          });
+          await expectCode(batch, code);
+          expect(await snapshot()).toEqual(before);
+        });
+
+        it('writes a batch of many executions larger than one statement, and checks every version in it', async () => {
+          const ids = [executionId, ...others];
+          for (let i = 0; i < 117; i++) {
+            const record = makeExecutionRecord();
+            ids.push(record.id);
+            await store.createExecution(record);
+          }
+          const steps = ids.flatMap((id) => Array.from({ length: 10 }, (_, k) => makeStepRecord(id, `s${k}`)));
+          await store.commit({ steps, executions: ids.map((id) => ({ id, patch: { updatedAt: 2 }, expectedVersion: 1 })) });
+          await store.commit({ steps: steps.map((s) => ({ ...s, version: 2, status: 'Executing' as const })), executions: ids.map((id) => ({ id, patch: { updatedAt: 3 }, expectedVersion: 2 })) });
+          // The last step of the last execution is stale: nothing of the 1,200 step writes lands.
+          const stale = steps.map((s, i) => ({ ...s, version: i === steps.length - 1 ? 2 : 3, status: 'Succeeded' as const }));
+          await expectCode(store.commit({ steps: stale }), ErrorCode.StoreConflict);
+          const stored = (await Promise.all(ids.map((id) => store.listStepExecutions(id)))).flat();
+          expect(stored).toHaveLength(1_200);
+          expect(stored.every((s) => s.version === 2 && s.status === 'Executing')).toBe(true);
+          expect((await Promise.all(ids.map((id) => store.getExecution(id)))).every((e) => e?.version === 3 && e.updatedAt === 3)).toBe(true);
+        });
       });
     });
 

@@ -5,6 +5,7 @@ import type {
   CacheHit,
   CallbackTokenRecord,
   ExecutionFilter,
+  ExecutionPatch,
   ExecutionRecord,
   PipelineRecord,
   PutPipelineInput,
@@ -196,8 +197,8 @@ export abstract class SqlStore implements CairnStore {
     const writes = planStepWrites(batch.steps);
     await this.db.transaction().execute(async (trx) => {
       await this.checkExistingSteps(trx, writes);
-      await this.upsertSteps(trx, writes);
-      if (batch.execution) await this.patchExecution(trx, batch.execution);
+      for (const layer of upsertLayers(batch.steps ?? [], writes)) await this.upsertSteps(trx, layer);
+      await this.patchExecutions(trx, batch.executions ?? []);
     });
   }
 
@@ -438,6 +439,14 @@ export abstract class SqlStore implements CairnStore {
    */
   private async checkExistingSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
     const existing = writes.filter((w) => w.expectedVersion > 0);
+    if (existing.length === 0) return;
+    if (this.dialect === 'postgres') {
+      const keys = [existing.map((w) => w.record.executionId), existing.map((w) => w.record.stepName)];
+      const { rows } = await trx.executeQuery<{ execution_id: string; step_name: string; version: number }>(CompiledQuery.raw(PG_STEP_VERSIONS, keys));
+      const stored = new Map(rows.map((r) => [stepKey(r.execution_id, r.step_name), Number(r.version)]));
+      for (const write of existing) checkStepVersion(write, stored.get(stepKey(write.record.executionId, write.record.stepName)));
+      return;
+    }
     for (const part of chunk(existing, this.rowsPerStatement(2))) {
       const ids = [...new Set(part.map((w) => w.record.executionId))];
       const names = [...new Set(part.map((w) => w.record.stepName))];
@@ -457,6 +466,7 @@ export abstract class SqlStore implements CairnStore {
 
   /** Multi-row upserts that only replace a row whose stored version is the incoming one minus 1. */
   private async upsertSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+    if (this.dialect === 'postgres') return this.upsertStepArrays(trx, writes);
     for (const part of chunk(writes, this.rowsPerStatement(STEP_COLUMNS.length))) {
       const text = this.compiled(`upsert:${part.length}`, () => compileStepUpsert(trx, part.length));
       const parameters = part.flatMap((w) => {
@@ -470,6 +480,20 @@ export abstract class SqlStore implements CairnStore {
     }
   }
 
+  /**
+   * PostgreSQL: every step write of the batch in one statement with one parameter, the records as
+   * a JSON array (the server takes the columns from it), so its text is the same for any number of
+   * rows (no statement per batch size, no bind parameter limit) and nothing needs escaping.
+   */
+  private async upsertStepArrays(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const records = `[${writes.map((w) => JSON.stringify(w.record)).join(',')}]`;
+    const { numAffectedRows } = await trx.executeQuery(CompiledQuery.raw(PG_STEP_UPSERT, [records]));
+    if (Number(numAffectedRows) !== writes.length) {
+      throw storeConflict(`${writes.length - Number(numAffectedRows)} of ${writes.length} step writes found a newer or existing version`);
+    }
+  }
+
   /** SQL text of a hot statement, compiled by Kysely once per shape and reused. */
   private compiled(key: string, compile: () => { sql: string }): string {
     let text = this.statements.get(key);
@@ -480,7 +504,36 @@ export abstract class SqlStore implements CairnStore {
     return text;
   }
 
-  private async patchExecution(trx: Db, patch: NonNullable<StoreBatch['execution']>): Promise<void> {
+  /**
+   * Execution patches in order, one statement each; on PostgreSQL, patches of distinct executions
+   * that set the same plain (non-JSON) columns go in one statement per column set (a group commit
+   * that ends many executions patches each of them the same way).
+   */
+  private async patchExecutions(trx: Db, patches: readonly ExecutionPatch[]): Promise<void> {
+    const groups = this.dialect === 'postgres' && patches.length > 1 ? groupPatches(patches) : undefined;
+    if (!groups) {
+      for (const patch of patches) await this.patchExecution(trx, patch);
+      return;
+    }
+    for (const [key, group] of groups) {
+      if (group.length === 1) {
+        await this.patchExecution(trx, group[0]!.patch);
+        continue;
+      }
+      const columns = key.split(',');
+      const text = this.compiled(`patches:${key}`, () => ({ sql: pgPatchStatement(columns) }));
+      const rows = group.map(({ patch, values }) => ({ ...values, id: patch.id, version: patch.expectedVersion ?? null }));
+      const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
+      if (result.rows.length === group.length) continue;
+      // Name the first patch that did not apply, as `patchExecution` would.
+      const applied = new Set(result.rows.map((r) => r.id));
+      const failed = group.find(({ patch }) => !applied.has(patch.id))!.patch;
+      const current = await trx.selectFrom('executions').select('version').where('id', '=', failed.id).executeTakeFirst();
+      throw current ? executionConflict(failed.id, failed.expectedVersion ?? 0, Number(current.version)) : executionNotFound(failed.id);
+    }
+  }
+
+  private async patchExecution(trx: Db, patch: ExecutionPatch): Promise<void> {
     const values = executionRows.toRow(patch.patch);
     delete values.id;
     delete values.version;
@@ -514,6 +567,75 @@ type AssociationRowInsert = CairnDatabase['lineage_associations'];
 
 /** Column order of step rows in the compiled upsert and its parameters. */
 const STEP_COLUMNS = ['execution_id', 'step_name', 'status', 'cache_key', 'end_time', 'updated_at', 'version', 'record'] as const;
+
+/**
+ * The step writes as upsert statements apply them: the planned writes at once, unless a step is
+ * listed more than once (the upsert's guard is "stored version = written version - 1", so each
+ * listing is written in turn: first listings, then second ones …).
+ */
+function upsertLayers(steps: readonly StepExecutionRecord[], writes: readonly PlannedStepWrite[]): (readonly PlannedStepWrite[])[] {
+  if (writes.length === steps.length) return [writes];
+  const layers: PlannedStepWrite[][] = [];
+  const seen = new Map<string, number>();
+  for (const record of steps) {
+    const key = stepKey(record.executionId, record.stepName);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    (layers[n] ??= []).push({ record, expectedVersion: record.version - 1 });
+  }
+  return layers;
+}
+
+/** Execution columns holding JSON (text in SQLite, jsonb in PostgreSQL): patches setting them go one by one. */
+const EXECUTION_JSON_COLUMNS = new Set(['parameters', 'selective_execution']);
+
+/** A patch with its row values (no `id`/`version`). */
+interface PatchValues {
+  patch: ExecutionPatch;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Patches grouped by the columns they set, or undefined when they cannot be applied as groups
+ * (an execution patched twice must see its first patch; JSON columns need a cast per value).
+ */
+function groupPatches(patches: readonly ExecutionPatch[]): Map<string, PatchValues[]> | undefined {
+  const groups = new Map<string, PatchValues[]>();
+  const ids = new Set<string>();
+  for (const patch of patches) {
+    const values = executionRows.toRow(patch.patch) as Record<string, unknown>;
+    delete values['id'];
+    delete values['version'];
+    const columns = Object.keys(values);
+    if (ids.has(patch.id) || columns.length === 0 || columns.some((c) => EXECUTION_JSON_COLUMNS.has(c))) return undefined;
+    ids.add(patch.id);
+    const key = columns.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), { patch, values }]);
+  }
+  return groups;
+}
+
+/**
+ * PostgreSQL: one update of several executions from a JSON array of rows (`version` holds the
+ * expected version, or null), typed by the table's own row type; returns the ids it updated.
+ * Column names come from the fixed record ↔ row mapping, never from data.
+ */
+function pgPatchStatement(columns: readonly string[]): string {
+  const set = [...columns.map((c) => `${c} = v.${c}`), 'version = e.version + 1'].join(', ');
+  return `update executions as e set ${set} from jsonb_populate_recordset(null::executions, $1::jsonb) as v where e.id = v.id and (v.version is null or e.version = v.version) returning e.id`;
+}
+
+/** PostgreSQL: stored versions of the steps keyed by two arrays (execution ids, step names). */
+const PG_STEP_VERSIONS =
+  'select s.execution_id, s.step_name, s.version from step_executions s join unnest($1::text[], $2::text[]) as k(execution_id, step_name) on s.execution_id = k.execution_id and s.step_name = k.step_name';
+
+/** PostgreSQL: `compileStepUpsert` over a JSON array of step records (columns as `stepToRow` derives them). */
+const PG_STEP_UPSERT = `insert into step_executions (${STEP_COLUMNS.join(', ')})
+select r->>'executionId', r->>'stepName', r->>'status', r->>'cacheKey', (r->>'endTime')::bigint, (r->>'updatedAt')::bigint, (r->>'version')::integer, r
+from jsonb_array_elements($1::jsonb) as r
+on conflict (execution_id, step_name) do update set status = excluded.status, cache_key = excluded.cache_key, end_time = excluded.end_time,
+  updated_at = excluded.updated_at, version = excluded.version, record = excluded.record
+where step_executions.version = excluded.version - 1`;
 
 function compileStepUpsert(db: Db, rowCount: number): CompiledQuery {
   const placeholder = Object.fromEntries(STEP_COLUMNS.map((c) => [c, 0])) as unknown as CairnDatabase['step_executions'];

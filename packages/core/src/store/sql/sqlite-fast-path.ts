@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { StoreBatch } from '../execution-store.js';
+import type { ExecutionPatch, StoreBatch } from '../execution-store.js';
 import { checkStepVersion, executionConflict, executionNotFound, planStepWrites, type PlannedStepWrite } from '../store-support.js';
 import { executionRows, stepToRow } from './rows.js';
 
@@ -47,7 +47,7 @@ export class SqliteCommitPath {
 
   private apply(batch: StoreBatch): void {
     for (const write of planStepWrites(batch.steps)) this.writeStep(write);
-    if (batch.execution) this.patchExecution(batch.execution);
+    for (const patch of batch.executions ?? []) this.patchExecution(patch);
   }
 
   private writeStep(write: PlannedStepWrite): void {
@@ -60,7 +60,7 @@ export class SqliteCommitPath {
     if (changes !== 1) checkStepVersion(write, this.stepVersion.get(row.execution_id, row.step_name)?.version);
   }
 
-  private patchExecution({ id, patch, expectedVersion }: NonNullable<StoreBatch['execution']>): void {
+  private patchExecution({ id, patch, expectedVersion }: ExecutionPatch): void {
     const values = executionRows.toRow(patch) as Record<string, unknown>;
     delete values['id'];
     delete values['version'];
