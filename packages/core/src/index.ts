@@ -120,6 +120,7 @@ export type {
   ExecutionFilter,
   CacheHit,
   CallbackTokenRecord,
+  ExecutionPatch,
   StoreBatch,
 } from './store/execution-store.js';
 export {

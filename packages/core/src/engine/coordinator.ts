@@ -18,7 +18,7 @@ import {
   type StepEvent,
 } from '../scheduler/status.js';
 import { StepScheduler } from '../scheduler/step-scheduler.js';
-import type { ExecutionRecord, StepExecutionRecord } from '../store/execution-store.js';
+import type { ExecutionPatch, ExecutionRecord, StepExecutionRecord, StoreBatch } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
 import { jobNameFor } from './job-name.js';
 import { excludedBySelection } from './selective-execution.js';
@@ -42,6 +42,11 @@ export interface CoordinatorOptions {
   /** Called for every committed status change. */
   onEvent?: (event: RuntimeEvent) => void;
   /**
+   * Step records one group commit carries at most; the rest of the tick's changes go in the next
+   * commit (one execution's changes are never split across commits). @defaultValue 2_000
+   */
+  maxCommitSteps?: number;
+  /**
    * On resume, re-dispatch an in-flight attempt that has no handle yet as the same attempt instead
    * of starting a new one: right when its job may still be queued or running elsewhere (the
    * distributed runtime, whose dispatches are idempotent per attempt). @defaultValue false
@@ -57,7 +62,7 @@ export interface StartPlan {
   excluded?: readonly string[];
 }
 
-/** Per-step facts computed once per execution. */
+/** Per-step facts, computed once per compiled pipeline and shared by its executions (frozen). */
 interface StepInfo {
   compiled: CompiledStep;
   /** Step-level values beside `Arguments`, unresolved. */
@@ -71,7 +76,7 @@ interface StepInfo {
 /** The in-memory view of one execution the coordinator drives. */
 interface LiveExecution {
   record: ExecutionRecord;
-  info: Map<string, StepInfo>;
+  info: ReadonlyMap<string, StepInfo>;
   scheduler: StepScheduler;
   steps: Map<string, StepExecutionRecord>;
   requests: Map<string, StepRequest>;
@@ -82,8 +87,8 @@ interface LiveExecution {
   after: (() => void)[];
   /** Resolves `true` once the next commit is made (shared by every result reported before it). */
   committed: Promise<boolean> | undefined;
-  flushQueued: boolean;
-  flushing: boolean;
+  /** Settles the `reportResult` promises not yet resolved by a commit (`false` when the execution is abandoned). */
+  resultWaiters: Set<(accepted: boolean) => void>;
   /** While `PipelineExperimentConfig` is being resolved (steps may read it); undefined once it is. */
   experimentReady: Promise<void> | undefined;
   timers: Map<string, NodeJS.Timeout>;
@@ -96,8 +101,9 @@ interface LiveExecution {
 /**
  * Owns executions: keeps an in-memory view rebuilt from the store, decides with `StepScheduler`,
  * moves every status through the one transition table and writes each decision to the store
- * (batched per tick, write-ahead: dispatch happens only after the commit). Both runtimes use it;
- * only the `StepDispatcher` differs.
+ * (write-ahead: dispatch happens only after the commit). What every execution decided in one tick
+ * goes to the store in one group commit (one transaction), so many concurrent executions cost a
+ * few commits per tick, not one each. Both runtimes use it; only the `StepDispatcher` differs.
  *
  * Step states (`scheduler/status.ts`): Starting → Executing → Succeeded | Failed, Starting →
  * Starting on a retry (attempt + 1), Starting/Executing → Stopping → Stopped on stop; cache hits,
@@ -107,12 +113,24 @@ interface LiveExecution {
  */
 export class Coordinator {
   private readonly live = new Map<string, LiveExecution>();
+  /** Executions with changes (or `after` actions) waiting for the next group commit, oldest first. */
+  private readonly pending = new Set<LiveExecution>();
+  private flushScheduled = false;
+  private flushing = false;
+  private readonly maxCommitSteps: number;
 
-  constructor(private readonly options: CoordinatorOptions) {}
+  constructor(private readonly options: CoordinatorOptions) {
+    this.maxCommitSteps = options.maxCommitSteps ?? DEFAULT_MAX_COMMIT_STEPS;
+  }
 
   /** Ids of the executions this coordinator drives. */
   get executionIds(): string[] {
     return [...this.live.keys()];
+  }
+
+  /** Whether this coordinator drives the execution. */
+  drives(executionId: string): boolean {
+    return this.live.has(executionId);
   }
 
   /** Starts driving a freshly created execution (`record` is already stored). */
@@ -147,7 +165,7 @@ export class Coordinator {
     const patch: Partial<ExecutionRecord> = { status: nextExecutionStatus(record.status, 'retry'), updatedAt: this.now() };
     Object.assign(patch, { failureReason: undefined, endedAt: undefined });
     // Compare-and-set: of two processes retrying the same execution, one gets STORE_CONFLICT.
-    await this.options.store.commit({ execution: { id: record.id, patch, expectedVersion: record.version } });
+    await this.options.store.commit({ executions: [{ id: record.id, patch, expectedVersion: record.version }] });
     const live = this.open({ ...record, ...patch, version: record.version + 1 }, compiled, records);
     this.options.onEvent?.({ type: 'execution', execution: { ...live.record } });
     live.scheduler.restore(succeededSteps(records), [], excludedOf(record, compiled));
@@ -217,7 +235,8 @@ export class Coordinator {
   /**
    * Takes a result for a dispatched attempt. Returns `false` (and changes nothing) for an unknown
    * execution or step, a stale attempt or a step already in a terminal status, so duplicates are
-   * harmless; otherwise resolves `true` once the consequence is committed.
+   * harmless; otherwise resolves `true` once the consequence is committed, or `false` if the
+   * execution is abandoned first (a failed store write: the result was not recorded).
    */
   reportResult(executionId: string, stepName: string, attempt: number, state: JobState): Promise<boolean> {
     const live = this.live.get(executionId);
@@ -241,7 +260,14 @@ export class Coordinator {
         break;
     }
     this.pump(live);
-    return (live.committed ??= new Promise((resolve) => live.after.push(() => resolve(true))));
+    return (live.committed ??= new Promise((resolve) => {
+      const settle = (accepted: boolean) => {
+        live.resultWaiters.delete(settle);
+        resolve(accepted);
+      };
+      live.resultWaiters.add(settle);
+      live.after.push(() => settle(true));
+    }));
   }
 
   /** Stops driving every execution (timers cleared); their state stays in the store for `resume`. */
@@ -253,14 +279,7 @@ export class Coordinator {
   // ---- set-up -------------------------------------------------------------------------------
 
   private open(record: ExecutionRecord, compiled: CompiledPipeline, records: StepExecutionRecord[] = []): LiveExecution {
-    const info = new Map<string, StepInfo>();
-    for (const name of compiled.order) {
-      const cs = compiled.steps.get(name)!;
-      const fields = stepFieldsOf(cs.step);
-      const dynamic = hasExpressions(cs.step.Arguments) || hasExpressions(fields);
-      const cached = 'CacheConfig' in cs.step && cs.step.CacheConfig?.Enabled === true;
-      info.set(name, { compiled: cs, fields, dynamic, immediate: !dynamic && !cached && cs.step.Type !== 'Condition' && cs.step.Type !== 'Fail' });
-    }
+    const info = stepInfoOf(compiled);
     const steps = new Map(records.map((r) => [r.stepName, r]));
     const definition = compiled.definition;
     const live: LiveExecution = {
@@ -285,8 +304,7 @@ export class Coordinator {
       patch: undefined,
       after: [],
       committed: undefined,
-      flushQueued: false,
-      flushing: false,
+      resultWaiters: new Set(),
       experimentReady: undefined,
       timers: new Map(),
       stopRequested: record.status === 'Stopping',
@@ -607,51 +625,94 @@ export class Coordinator {
   }
 
   /**
-   * Coalesces everything decided in this tick into one `store.commit` (in the next macrotask, after
-   * the commit in progress if there is one), then acts on it.
+   * Coalesces everything decided in this tick, by every execution, into one group commit (in the
+   * next macrotask, or after the commit in progress if there is one), then acts on it.
    */
   private queueFlush(live: LiveExecution): void {
-    if (live.flushQueued) return;
-    live.flushQueued = true;
-    if (!live.flushing) setImmediate(this.flushNow, live);
+    this.pending.add(live);
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushNow);
   }
 
-  private readonly flushNow = (live: LiveExecution): void => void this.flush(live);
+  private readonly flushNow = (): void => void this.flush();
 
-  private async flush(live: LiveExecution): Promise<void> {
-    live.flushing = true;
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
     try {
-      await this.commitDirty(live);
+      await this.commitPending();
     } finally {
-      live.flushing = false;
-      if (live.flushQueued) setImmediate(this.flushNow, live);
+      this.flushing = false;
+      if (this.pending.size > 0 && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushNow);
+      }
     }
   }
 
-  private async commitDirty(live: LiveExecution): Promise<void> {
-    live.flushQueued = false;
-    const steps = [...live.dirty.values()].map((r) => ({ ...r, version: r.version + 1 }));
-    const patch = live.patch;
-    const after = live.after;
-    live.dirty.clear();
-    live.patch = undefined;
-    live.after = [];
-    live.committed = undefined;
-    try {
-      if (steps.length > 0 || patch) await this.options.store.commit({ steps, ...(patch ? { execution: { id: live.record.id, patch } } : {}) });
-    } catch (err) {
-      this.options.logger.error({ err, executionId: live.record.id }, 'could not write execution state; the execution is no longer driven by this process (resume it)');
-      this.abandon(live, err);
-      return;
+  /**
+   * Takes the buffered changes of pending executions (up to `maxCommitSteps` step records, at least
+   * one execution) and commits them in one batch. If that fails, each execution's part is committed
+   * alone, so only an execution whose own part fails is abandoned.
+   */
+  private async commitPending(): Promise<void> {
+    const parts: CommitPart[] = [];
+    let rows = 0;
+    for (const live of this.pending) {
+      if (parts.length > 0 && rows + live.dirty.size > this.maxCommitSteps) break;
+      this.pending.delete(live);
+      const part = takePart(live);
+      rows += part.steps.length;
+      parts.push(part);
     }
+    const writing = parts.filter((p) => p.steps.length > 0 || p.patch);
+    if (writing.length > 0) {
+      try {
+        await this.options.store.commit(batchOf(writing));
+      } catch (err) {
+        if (writing.length === 1) {
+          this.commitFailed(writing[0]!, err);
+          for (const part of parts) if (part !== writing[0]) this.committed(part);
+          return;
+        }
+        this.options.logger.warn({ err, executions: writing.length, steps: rows }, 'group commit failed; committing each execution alone');
+        for (const part of parts) {
+          try {
+            if (part.steps.length > 0 || part.patch) await this.options.store.commit(batchOf([part]));
+          } catch (partErr) {
+            this.commitFailed(part, partErr);
+            continue;
+          }
+          this.committed(part);
+        }
+        return;
+      }
+    }
+    for (const part of parts) this.committed(part);
+  }
+
+  private commitFailed({ live }: CommitPart, err: unknown): void {
+    this.options.logger.error({ err, executionId: live.record.id }, 'could not write execution state; the execution is no longer driven by this process (resume it)');
+    this.abandon(live, err);
+  }
+
+  /** Makes a committed part current (versions, events), then runs what waited for it. */
+  private committed({ live, steps, patch, after }: CommitPart): void {
     for (const s of steps) live.steps.get(s.stepName)!.version = s.version;
     if (patch) live.record.version++;
     const emit = this.options.onEvent;
-    if (emit) {
-      for (const s of steps) emit({ type: 'step', executionId: live.record.id, step: s });
-      if (patch?.status) emit({ type: 'execution', execution: { ...live.record } });
+    try {
+      if (emit) {
+        for (const s of steps) emit({ type: 'step', executionId: live.record.id, step: s });
+        if (patch?.status) emit({ type: 'execution', execution: { ...live.record } });
+      }
+      for (const a of after) a();
+    } catch (err) {
+      // A bug in one execution's follow-up must not keep the others of the group waiting.
+      this.options.logger.error({ err, executionId: live.record.id }, 'internal error after a commit; the execution is no longer driven by this process (resume it)');
+      this.abandon(live, err);
     }
-    for (const a of after) a();
   }
 
   /** Stops driving an execution after an internal or store error; waiters get the error. */
@@ -659,11 +720,15 @@ export class Coordinator {
     for (const t of live.timers.values()) clearTimeout(t);
     live.finished = true;
     this.live.delete(live.record.id);
+    // Whatever it decided since is neither written nor acted on; `resume` rebuilds it from the store.
+    this.pending.delete(live);
     const err = new OrchestratorError(ErrorCode.Internal, `Execution ${live.record.id} is no longer driven by this process after an error.`, {
       cause,
       fix: 'check the logs for the cause, then resume the execution (`resume()`), or retry it once it has ended.',
     });
     for (const w of live.waiters) w.reject(err);
+    // Results waiting for a commit that will never come were not recorded.
+    for (const settle of [...live.resultWaiters]) settle(false);
   }
 
 
@@ -680,6 +745,35 @@ export class Coordinator {
   }
 }
 
+/** Step records per group commit unless `CoordinatorOptions.maxCommitSteps` says otherwise. */
+const DEFAULT_MAX_COMMIT_STEPS = 2_000;
+
+/** One execution's share of a group commit: its buffered records and patch, and what runs after. */
+interface CommitPart {
+  live: LiveExecution;
+  steps: StepExecutionRecord[];
+  patch: Partial<ExecutionRecord> | undefined;
+  after: (() => void)[];
+}
+
+/** Takes (and clears) an execution's write-ahead buffer; records are copied at their next version. */
+function takePart(live: LiveExecution): CommitPart {
+  const part: CommitPart = { live, steps: [...live.dirty.values()].map((r) => ({ ...r, version: r.version + 1 })), patch: live.patch, after: live.after };
+  live.dirty.clear();
+  live.patch = undefined;
+  live.after = [];
+  live.committed = undefined;
+  return part;
+}
+
+/** The store batch of some parts. */
+function batchOf(parts: readonly CommitPart[]): StoreBatch {
+  const executions: ExecutionPatch[] = [];
+  for (const { live, patch } of parts) if (patch) executions.push({ id: live.record.id, patch });
+  const steps = parts.length === 1 ? parts[0]!.steps : parts.flatMap((p) => p.steps);
+  return { steps, ...(executions.length > 0 ? { executions } : {}) };
+}
+
 /** What preparing an attempt decided. */
 type Prepared =
   | { kind: 'dispatch'; request: StepRequest; cacheKey?: string }
@@ -687,6 +781,25 @@ type Prepared =
   | { kind: 'condition'; outcome: boolean }
   | { kind: 'fail'; message: string }
   | { kind: 'failed'; error: SerializedError };
+
+/** `StepInfo` by compiled pipeline: executions of one pipeline version share it. */
+const stepInfos = new WeakMap<CompiledPipeline, ReadonlyMap<string, StepInfo>>();
+
+function stepInfoOf(compiled: CompiledPipeline): ReadonlyMap<string, StepInfo> {
+  let info = stepInfos.get(compiled);
+  if (info) return info;
+  const built = new Map<string, StepInfo>();
+  for (const name of compiled.order) {
+    const cs = compiled.steps.get(name)!;
+    const fields = Object.freeze(stepFieldsOf(cs.step));
+    const dynamic = hasExpressions(cs.step.Arguments) || hasExpressions(fields);
+    const cached = 'CacheConfig' in cs.step && cs.step.CacheConfig?.Enabled === true;
+    built.set(name, Object.freeze({ compiled: cs, fields, dynamic, immediate: !dynamic && !cached && cs.step.Type !== 'Condition' && cs.step.Type !== 'Fail' }));
+  }
+  info = built;
+  stepInfos.set(compiled, info);
+  return info;
+}
 
 /** The request of an attempt from its (resolved) arguments and step-level fields. */
 function requestOf(info: StepInfo, args: JsonObject, fields: JsonObject, jobName: string): StepRequest {

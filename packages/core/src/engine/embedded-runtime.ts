@@ -1,8 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts.js';
 import { systemClock, type Clock } from '../clock.js';
-import { compilePipeline } from '../compile/compile-pipeline.js';
-import { parsePipelineDefinition } from '../definition/parse.js';
 import type { ExecutorRouter } from '../executor.js';
 import { isTerminalExecutionStatus } from '../scheduler/status.js';
 import type { ExecutionRecord } from '../store/execution-store.js';
@@ -11,6 +9,7 @@ import type { ModelRegistryStore } from '../store/registry-store.js';
 import { createCallbackExecutor, type CallbackMessage } from './callback-executor.js';
 import { Coordinator } from './coordinator.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
+import { PipelineLoader, type LoadedPipeline } from './pipeline-loader.js';
 import { getExecutionOrThrow, planSelective, requestStopInStore, submitExecution, type StartExecutionInput } from './submit.js';
 import type { ExecutionObserver, ResultReporter, RuntimeEvent, StepDispatcher } from './types.js';
 
@@ -35,6 +34,11 @@ export interface RuntimeOptions {
   dispatcher?: (report: ResultReporter) => ClosableDispatcher;
   /** What RegisterModel steps register with (a `ModelRegistry`, so registrations emit events). @defaultValue the store */
   registry?: ModelRegistryStore;
+  /**
+   * First wait before `resume` tries again an execution whose stored definition does not load, in
+   * milliseconds; it doubles per failure, up to an hour. @defaultValue 60_000
+   */
+  unloadableRetryMs?: number;
 }
 
 /** A dispatcher the runtime closes on `close()`. */
@@ -51,7 +55,8 @@ export type { StartExecutionInput } from './submit.js';
 /**
  * Runs pipelines in this process against a `CairnStore`: the public API the CLI uses. Executions
  * survive a crash (`resume`), can be stopped from another process (`stopExecution` marks the
- * store; the driving process notices within `pollIntervalMs`) and retried in place.
+ * store; the driving process notices within `pollIntervalMs`) and retried in place. Executions of
+ * one pipeline version share one compiled (frozen) pipeline.
  */
 export class EmbeddedRuntime {
   private readonly coordinator: Coordinator;
@@ -66,6 +71,7 @@ export class EmbeddedRuntime {
   private readonly arnPrefix: string;
   private readonly pollIntervalMs: number;
   private readonly watcher: NodeJS.Timeout;
+  private readonly pipelines: PipelineLoader;
 
   constructor(options: RuntimeOptions) {
     this.store = options.store;
@@ -74,6 +80,7 @@ export class EmbeddedRuntime {
     this.arnPrefix = options.arnPrefix ?? 'arn:aws:sagemaker:local:000000000000';
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.runtimeName = options.runtime ?? 'embedded';
+    this.pipelines = new PipelineLoader({ logger: this.logger, clock: this.clock, ...(options.unloadableRetryMs !== undefined ? { retryBaseMs: options.unloadableRetryMs } : {}) });
     const callback = createCallbackExecutor({ store: this.store, logger: this.logger, ...(options.callbackSink ? { sink: options.callbackSink } : {}) });
     const base = options.executors;
     this.router = {
@@ -106,7 +113,8 @@ export class EmbeddedRuntime {
   async startExecution(input: StartExecutionInput): Promise<ExecutionRecord> {
     const { record, compiled, plan } = await submitExecution(input, { store: this.store, router: this.router, clock: this.clock, arnPrefix: this.arnPrefix, runtime: this.runtimeName });
     this.emit({ type: 'execution', execution: { ...record } });
-    this.coordinator.start({ ...record }, compiled, plan);
+    const loaded = this.pipelines.share(record.definition, compiled, typeof input.definition === 'string');
+    this.coordinator.start({ ...record, definition: loaded.definition }, loaded.compiled, plan);
     return record;
   }
 
@@ -130,24 +138,34 @@ export class EmbeddedRuntime {
   /** Retries a Failed or Stopped execution in place (same id; succeeded steps kept). */
   async retryExecution(id: string): Promise<ExecutionRecord> {
     const record = await this.getExecution(id);
-    await this.coordinator.retry(record, compilePipeline(parsePipelineDefinition(record.definition)));
+    const loaded = this.pipelines.load(record);
+    await this.coordinator.retry({ ...record, definition: loaded.definition }, loaded.compiled);
     return { ...record, status: 'Executing' };
   }
 
-  /** Takes over every active execution of this runtime not driven here (after a crash or restart, or submitted by a client). */
+  /**
+   * Takes over every active execution of this runtime not driven here (after a crash or restart, or
+   * submitted by a client). An execution whose stored definition does not load is skipped (its
+   * status unchanged): logged once, then tried again after a backoff (see `resumeExecution`).
+   */
   async resume(): Promise<ExecutionRecord[]> {
     const driven = new Set(this.coordinator.executionIds);
-    const active = (await this.store.listActiveExecutions()).filter((e) => e.runtime === this.runtimeName && !driven.has(e.id));
+    const listed = await this.store.listActiveExecutions();
+    this.pipelines.retainFailures(new Set(listed.map((e) => e.id)));
+    const active = listed.filter((e) => e.runtime === this.runtimeName && !driven.has(e.id) && !this.pipelines.isDeferred(e.id));
     const adopted: ExecutionRecord[] = [];
     // Re-read each one: an execution that ended since the listing must not be driven again.
-    for (const record of active) if (await this.resumeExecution(record.id)) adopted.push(record);
+    for (const record of active) if (await this.take(record.id, false)) adopted.push(record);
     return adopted;
   }
 
-  /** Takes over one active execution of this runtime if it is not driven here yet; resolves whether it did. */
-  async resumeExecution(id: string): Promise<boolean> {
-    const record = await this.store.getExecution(id);
-    return record !== undefined && record.runtime === this.runtimeName && !isTerminalExecutionStatus(record.status) && this.adopt(record);
+  /**
+   * Takes over one active execution of this runtime if it is not driven here yet; resolves whether
+   * it did. Tries even an execution `resume` is holding back, and throws `DEFINITION_INVALID` (or
+   * `DEFINITION_TOO_LARGE`) naming it when its stored definition does not load.
+   */
+  resumeExecution(id: string): Promise<boolean> {
+    return this.take(id, true);
   }
 
   /** Dispatches every in-flight attempt of every driven execution again (see `Coordinator.redispatchInFlight`); returns how many. */
@@ -160,11 +178,25 @@ export class EmbeddedRuntime {
     return this.coordinator.executionIds;
   }
 
-  private async adopt(record: ExecutionRecord): Promise<boolean> {
-    if (this.adopting.has(record.id) || this.coordinator.executionIds.includes(record.id)) return false;
+  /** Adopts an execution after reading it again; a load failure is thrown when `explicit`, else only logged (once) by the loader. */
+  private async take(id: string, explicit: boolean): Promise<boolean> {
+    const record = await this.store.getExecution(id);
+    return record !== undefined && record.runtime === this.runtimeName && !isTerminalExecutionStatus(record.status) && this.adopt(record, explicit);
+  }
+
+  private async adopt(stored: ExecutionRecord, explicit: boolean): Promise<boolean> {
+    if (this.adopting.has(stored.id) || this.coordinator.drives(stored.id)) return false;
+    let loaded: LoadedPipeline;
+    try {
+      loaded = this.pipelines.load(stored);
+    } catch (err) {
+      if (explicit) throw err;
+      return false;
+    }
+    const compiled = loaded.compiled;
+    const record = { ...stored, definition: loaded.definition };
     this.adopting.add(record.id);
     try {
-      const compiled = compilePipeline(parsePipelineDefinition(record.definition));
       // A submitted execution nobody has started yet: start it (selective plans copy steps first).
       const fresh = record.selectiveExecution !== undefined && (await this.store.listStepExecutions(record.id)).length === 0;
       if (fresh) this.coordinator.start(record, compiled, await planSelective(this.store, compiled, record.pipelineName, record.selectiveExecution!));

@@ -99,7 +99,7 @@ export async function getExecutionOrThrow(store: ExecutionStore, id: string): Pr
 export async function requestStopInStore(store: ExecutionStore, id: string, clock: Clock): Promise<void> {
   const record = await getExecutionOrThrow(store, id);
   if (record.status !== 'Executing') return;
-  await store.commit({ execution: { id, patch: { status: 'Stopping', updatedAt: clock.now() }, expectedVersion: record.version } });
+  await store.commit({ executions: [{ id, patch: { status: 'Stopping', updatedAt: clock.now() }, expectedVersion: record.version }] });
 }
 
 function assertExecutors(router: ExecutorRouter, compiled: CompiledPipeline): void {
