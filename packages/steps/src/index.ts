@@ -1,6 +1,8 @@
 /**
  * Step executors: the local executor (the SageMaker container contract on host processes, local
- * Lambda handlers) and the SageMaker executor; the local artifact store; `cairn.config.json`.
+ * Lambda handlers); the local artifact store; `cairn.config.json`; `configuredBackends`. Loading
+ * this entry does not load the AWS SDK: the SageMaker executor, the S3 store and publishing live
+ * in `@cairn/steps/aws`, which `configuredBackends` and `lazySageMakerModelRegistry` import on first use.
  *
  * @example
  * const config = loadCairnConfig();
@@ -29,29 +31,6 @@ export { attemptDir, OPT_ML } from './local/sandbox.js';
 export { PROCESS_GROUP_CHANNEL } from './local/process.js';
 export { modelFile } from './local/model.js';
 export { LAMBDA_TIMEOUT_MS } from './local/lambda.js';
-export {
-  sagemakerExecutor,
-  SageMakerExecutorOptionsSchema,
-  SageMakerHandleSchema,
-  type SageMakerExecutorOptions,
-  type SageMakerHandle,
-} from './sagemaker/sagemaker-executor.js';
-export { SAGEMAKER_STEP_TYPES, isSageMakerStepType, type SageMakerStepType } from './sagemaker/job-kinds.js';
-export { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn, sagemakerModelRegistry } from './sagemaker/registry-sync.js';
-export { classifyAwsError, jobFailureError } from './sagemaker/aws-errors.js';
-export {
-  createSageMakerClient,
-  publishPipeline,
-  startPipelineExecution,
-  describePipelineExecution,
-  listPipelineExecutionSteps,
-  stopPipelineExecution,
-  followPipelineExecution,
-  type PublishPipelineInput,
-  type PublishedPipeline,
-  type StartPipelineExecutionInput,
-  type FollowPipelineExecutionInput,
-  type PipelineProgress,
-  type PipelineStepProgress,
-} from './sagemaker/pipelines.js';
-export { S3ArtifactStore, S3ArtifactStoreOptionsSchema, parseS3Uri, type S3ArtifactStoreOptions, type S3Location } from './artifacts/s3-artifact-store.js';
+export { SAGEMAKER_STEP_TYPES, isSageMakerStepType, type SageMakerStepType } from './sagemaker/step-types.js';
+export { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './sagemaker/mirrored-versions.js';
+export { lazySageMakerModelRegistry } from './sagemaker/lazy-aws.js';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { tsImport } from 'tsx/esm/api';
 import type { JobState, JsonObject, JsonValue } from '@cairn/core';
 import { ErrorCode, OrchestratorError, StepFailedError, toSerializedError } from '@cairn/core';
 import { parseArguments, type LocalJob } from './job.js';
@@ -52,6 +51,8 @@ async function loadHandler(job: LocalJob, arn: string): Promise<Handler> {
       fix: `add it to cairn.config.json: ${JSON.stringify({ lambdas: { [arn]: './handlers/<name>.ts#handler' } })}.`,
     });
   }
+  // tsx loads with the first Lambda step, not with this package: a scheduler or a built CLI that runs no handler never loads it.
+  const { tsImport } = await import('tsx/esm/api');
   const module = (await tsImport(target.module, import.meta.url)) as Record<string, unknown>;
   const handler = module[target.exportName];
   if (typeof handler !== 'function') {

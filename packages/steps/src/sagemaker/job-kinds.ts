@@ -30,9 +30,10 @@ import {
   type CreateTransformJobCommandInput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import type { JsonObject, JsonValue, StepType } from '@cairn/core';
+import type { JsonObject, JsonValue } from '@cairn/core';
 import { isAwsError } from './aws-errors.js';
 import { idempotencyToken } from './job-names.js';
+import type { SageMakerStepType } from './step-types.js';
 import { responseToJson } from './to-json.js';
 
 /**
@@ -321,7 +322,7 @@ async function ensureModelPackageGroup(client: SageMakerClient, ModelPackageGrou
 const qualityCheck: JobKind = { ...processing, label: 'Quality check job', metadataKey: 'QualityCheck', metadataArnKey: 'CheckJobArn' };
 const clarifyCheck: JobKind = { ...processing, label: 'Clarify check job', metadataKey: 'ClarifyCheck', metadataArnKey: 'CheckJobArn' };
 
-/** The SageMaker API of each step type the SageMaker executor runs. */
+/** The SageMaker API of each step type the SageMaker executor runs (one entry per type of `SAGEMAKER_STEP_TYPES`). */
 export const JOB_KINDS = {
   Processing: processing,
   Training: training,
@@ -332,15 +333,4 @@ export const JOB_KINDS = {
   Transform: transform,
   QualityCheck: qualityCheck,
   ClarifyCheck: clarifyCheck,
-} as const satisfies Partial<Record<StepType, JobKind>>;
-
-/** Step types the SageMaker executor runs. */
-export type SageMakerStepType = keyof typeof JOB_KINDS;
-
-/** The step types of {@link JOB_KINDS}, in a stable order. */
-export const SAGEMAKER_STEP_TYPES = Object.keys(JOB_KINDS) as SageMakerStepType[];
-
-/** Whether the SageMaker executor runs this step type. */
-export function isSageMakerStepType(type: string): type is SageMakerStepType {
-  return Object.hasOwn(JOB_KINDS, type);
-}
+} as const satisfies Record<SageMakerStepType, JobKind>;

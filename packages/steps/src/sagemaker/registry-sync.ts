@@ -1,15 +1,9 @@
 import { DescribeModelPackageCommand, UpdateModelPackageCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ModelApprovalStatus, type ModelPackageRecord, type RemoteModelRegistry } from '@cairn/core';
+import { ModelApprovalStatus, type RemoteModelRegistry } from '@cairn/core';
 import { classifyAwsError } from './aws-errors.js';
+import { sagemakerModelPackageArn } from './mirrored-versions.js';
 
-/** Description key that marks a mirrored version and keeps the SageMaker model package ARN. */
-export const SAGEMAKER_ARN_KEY = 'SageMakerModelPackageArn';
-
-/** The SageMaker ARN of a version a SageMaker step registered (`undefined` for Cairn's own versions). */
-export function sagemakerModelPackageArn(record: ModelPackageRecord): string | undefined {
-  const arn = record.description[SAGEMAKER_ARN_KEY];
-  return typeof arn === 'string' ? arn : undefined;
-}
+export { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './mirrored-versions.js';
 
 const STATUSES: readonly unknown[] = Object.values(ModelApprovalStatus);
 

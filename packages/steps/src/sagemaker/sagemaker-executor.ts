@@ -14,9 +14,10 @@ import {
 import { isAwsClient, parseOptions } from './options.js';
 import { checkResult, pickCheckFields } from './check-properties.js';
 import { classifyAwsError, isAwsError, isTransientAwsError, jobFailureError } from './aws-errors.js';
-import { JOB_KINDS, SAGEMAKER_STEP_TYPES, isSageMakerStepType, type JobKind } from './job-kinds.js';
+import { JOB_KINDS, type JobKind } from './job-kinds.js';
 import { prefixedName, sagemakerName } from './job-names.js';
-import { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './registry-sync.js';
+import { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './mirrored-versions.js';
+import { SAGEMAKER_STEP_TYPES, isSageMakerStepType } from './step-types.js';
 
 /** Options of {@link sagemakerExecutor}; validated when the executor is made. */
 export const SageMakerExecutorOptionsSchema = z.strictObject({

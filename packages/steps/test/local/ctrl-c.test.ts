@@ -9,7 +9,7 @@ import { alive, FIXTURES } from './harness.js';
 describe('process groups on Ctrl-C', () => {
   it('SIGINT to the Cairn process kills the step process group, then the process exits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-ctrlc-'));
-    const parent = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'run-tree.ts'), dir], { stdio: 'ignore' });
+    const parent = spawn(process.execPath, ['--conditions=@cairn/source', '--import', 'tsx', join(FIXTURES, 'run-tree.ts'), dir], { stdio: 'ignore' });
     const pids = await vi.waitFor(() => JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { child: number; grandchild: number }, { timeout: 10_000, interval: 25 });
     expect(alive(pids.grandchild)).toBe(true);
     const exited = once(parent, 'exit');
