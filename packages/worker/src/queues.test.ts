@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultJobSchema, StepJobSchema, parsePayload, resultJobId, stepJobId } from './queues.js';
+import { ResultJobSchema, StepJobSchema, parsePayload, resultStreamKey, stepJobId } from './queues.js';
 import { redisOptionsFromUrl } from './redis.js';
 
 const work = {
@@ -13,9 +13,9 @@ const work = {
 };
 
 describe('queues', () => {
-  it('job ids are per attempt and contain no ":"', () => {
+  it('job ids are per attempt and contain no ":"; the results stream is namespaced by the prefix', () => {
     expect(stepJobId(work)).toBe('abc123def456__Train-1__2');
-    expect(resultJobId({ ...work, state: { state: 'succeeded' } })).toBe('abc123def456__Train-1__2__succeeded');
+    expect(resultStreamKey('cairn')).toBe('cairn:cairn-results');
   });
 
   it('parses payloads on arrival and rejects malformed ones with a non-retryable INTERNAL error', () => {

@@ -7,13 +7,24 @@ import { ErrorCode, OrchestratorError, StepSchema, type JobState, type StepWork 
  *
  * - `steps`: one job per step attempt (`StepWork`), id `<executionId>__<step>__<attempt>`, so a
  *   duplicate enqueue is a no-op; long backend jobs re-delay the same job between polls.
- * - `results`: what workers report back (`JobState` per attempt); the scheduler applies them
- *   through the coordinator, which rejects stale and duplicate results.
  * - `control`: client requests to the scheduler (take over a submitted execution, retry one).
+ *
+ * Results are not a queue but a Redis stream, `<prefix>:cairn-results` (`resultStreamKey`): workers
+ * `XADD` each reported state (`ResultJob` as JSON, field `result`); the scheduler reads it in batches
+ * as consumer `scheduler` of group `scheduler` and acknowledges and deletes entries once their
+ * consequences are committed. The coordinator rejects stale and duplicate results.
  */
 
 /** Queue names (BullMQ's `prefix` option namespaces them per deployment or test). */
-export const QueueName = { Steps: 'steps', Results: 'results', Control: 'control' } as const;
+export const QueueName = { Steps: 'steps', Control: 'control' } as const;
+
+/** The results stream of a deployment: `<prefix>:cairn-results`. */
+export function resultStreamKey(prefix: string): string {
+  return `${prefix}:cairn-results`;
+}
+
+/** Consumer group and consumer name of the scheduler on the results stream (one scheduler per prefix). */
+export const RESULT_STREAM_GROUP = 'scheduler';
 
 /** The default BullMQ key prefix. */
 export const DEFAULT_QUEUE_PREFIX = 'cairn';
@@ -49,7 +60,7 @@ export const StepJobSchema = z.object({
 /** A parsed `steps` job payload. */
 export type StepJob = StepWork & { polls?: number; stopRequested?: boolean };
 
-/** `JobState` as it crosses the results queue. */
+/** `JobState` as it crosses the results stream. */
 export const JobStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('running'), handle: JsonObjectSchema.optional() }),
   z.object({ state: z.literal('succeeded'), properties: JsonObjectSchema, metadata: JsonObjectSchema.optional() }),
@@ -57,14 +68,14 @@ export const JobStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('stopped'), properties: JsonObjectSchema.optional() }),
 ]);
 
-/** Payload of a `results` job. */
+/** A results stream entry (field `result`, JSON). */
 export const ResultJobSchema = z.object({
   executionId: z.string().min(1),
   stepName: z.string().min(1),
   attempt: z.number().int().positive(),
   state: JobStateSchema,
 });
-/** A parsed `results` job payload. */
+/** A parsed results stream entry. */
 export interface ResultJob {
   executionId: string;
   stepName: string;
@@ -83,11 +94,6 @@ export type ControlJob = z.infer<typeof ControlJobSchema>;
 /** The job id of a step attempt: `<executionId>__<step>__<attempt>` (BullMQ ids cannot contain ':'). */
 export function stepJobId(ref: { executionId: string; stepName: string; attempt: number }): string {
   return `${ref.executionId}__${ref.stepName}__${ref.attempt}`;
-}
-
-/** The job id of a reported state of an attempt; a state reported twice is enqueued once while the first is pending. */
-export function resultJobId(result: Omit<ResultJob, 'state'> & { state: { state: string } }): string {
-  return `${stepJobId(result)}__${result.state.state}`;
 }
 
 /** Parses a job payload with its queue's schema; a malformed payload is a non-retryable `INTERNAL` error. */

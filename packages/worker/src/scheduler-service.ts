@@ -3,9 +3,11 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
-import { ControlJobSchema, QueueName, ResultJobSchema, channelNames, parsePayload, type ResultJob } from './queues.js';
+import { ControlJobSchema, QueueName, channelNames, parsePayload } from './queues.js';
+import { LeaderLock, type LeaderLost } from './leader.js';
 import { Reconciler } from './reconciler.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
+import { ResultReader } from './result-stream.js';
 import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of the scheduler service. */
@@ -13,13 +15,30 @@ export interface SchedulerServiceOptions extends ClusterServiceOptions {
   /** ARN prefix of new executions. @defaultValue the engine's default */
   arnPrefix?: string;
   observers?: ExecutionObserver[];
-  /** Results applied at once. @defaultValue 256 */
+  /** Results read from the results stream and applied at once. @defaultValue 256 */
   resultConcurrency?: number;
   /** Time between reconciler passes, in milliseconds. @defaultValue 10_000 */
   reconcileIntervalMs?: number;
   /** How often the store is checked for stop requests, in milliseconds. @defaultValue 1_000 */
   stopCheckIntervalMs?: number;
+  /**
+   * Lifetime of the leader lock, in milliseconds: a standby takes over this long after the leader
+   * died; a leader that cannot renew it (Redis unreachable) for 80 % of it stops driving.
+   * @defaultValue 30_000 (a 10 s Redis outage costs no leadership)
+   */
+  leaderTtlMs?: number;
+  /**
+   * How long to wait before leading when Redis has no record of a previous leader (first start on
+   * the prefix, flushed or replaced Redis), in milliseconds: long enough for a leader that may still
+   * run to renew twice and see the claim. @defaultValue min(leaderTtlMs, 2 × renewal interval + 1 s) = 5 s
+   */
+  leaderUnknownHistoryWaitMs?: number;
+  /** Aborts the wait of a standby (SIGTERM): `start` then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
+
+/** Default lifetime of the scheduler's leader lock, in milliseconds (outlives the 10 s Redis outage of the reliability tests). */
+export const DEFAULT_SCHEDULER_LEADER_TTL_MS = 30_000;
 
 /** Step jobs are kept a day after they complete, so re-enqueueing a finished attempt stays a no-op. */
 const STEP_JOB_OPTIONS = {
@@ -32,9 +51,11 @@ const STEP_JOB_OPTIONS = {
 /**
  * The scheduler: drives every distributed execution with the engine's coordinator (the same code
  * as the embedded runtime), enqueuing ready steps on the `steps` queue and applying the results
- * workers send on the `results` queue. It takes over submitted executions (`control` queue, and
+ * workers append to the results stream (`ResultReader`). It takes over submitted executions (`control` queue, and
  * the reconciler as a backstop), and on start resumes everything the store says is in flight.
- * Run one scheduler per queue prefix.
+ * Several may run on one queue prefix: one leads (a Redis lease, `LeaderLock`), the others wait as
+ * standbys; a leader that cannot renew its lease stops driving before the lease can expire
+ * (`lost` resolves; run it under a supervisor that restarts it).
  */
 export class SchedulerService {
   private constructor(
@@ -44,15 +65,48 @@ export class SchedulerService {
     readonly reconciler: Reconciler,
     private readonly closers: (() => Promise<void>)[],
     private readonly logger: Logger,
+    /** Resolves when this scheduler lost its leader lock; it has then stopped driving (closed itself). */
+    readonly lost: Promise<LeaderLost>,
   ) {}
 
-  /** Checks Redis (`noeviction`), resumes what the store holds, then takes results and control requests. */
+  /**
+   * Checks Redis (`noeviction`), waits until it leads the prefix, resumes what the store holds, then
+   * takes results and control requests.
+   */
   static async start(options: SchedulerServiceOptions): Promise<SchedulerService> {
     const { connection, prefix, logger } = options;
     await assertNoEviction(connection);
+    let onLost!: (lost: LeaderLost) => void;
+    const lost = new Promise<LeaderLost>((resolve) => (onLost = resolve));
+    const lock = new LeaderLock({
+      connection,
+      prefix,
+      logger,
+      onLost: (l) => onLost(l),
+      ...leaderTimings(options),
+    });
+    try {
+      await lock.acquire(options.signal);
+      const service = await SchedulerService.lead(options, lock, lost);
+      void lost.then(async (l) => {
+        logger.error({ lost: l }, 'leader lock lost: this scheduler stops driving executions now');
+        // Stop driving first (no Redis round trip needed), then close the rest.
+        await service.runtime.close();
+        await service.close();
+      });
+      return service;
+    } catch (err) {
+      await lock.close();
+      throw err;
+    }
+  }
+
+  private static async lead(options: SchedulerServiceOptions, lock: LeaderLock, lost: Promise<LeaderLost>): Promise<SchedulerService> {
+    const { connection, prefix, logger } = options;
     const steps = logConnectionErrors(new Queue(QueueName.Steps, { connection, prefix, defaultJobOptions: STEP_JOB_OPTIONS }), logger, 'steps queue');
     const publisher = logConnectionErrors(new Redis(connection), logger, 'stop publisher');
     let report: ResultReporter | undefined;
+    let dispatcher: QueueDispatcher | undefined;
     const runtime = new EmbeddedRuntime({
       store: options.store,
       executors: options.router,
@@ -65,37 +119,52 @@ export class SchedulerService {
       observers: [...(options.observers ?? []), { onExecutionFinished: (e) => void publisher.publish(channelNames(prefix).finished, e.id) }],
       dispatcher: (reporter) => {
         report = reporter;
-        return new QueueDispatcher({ steps, publisher, stopChannel: channelNames(prefix).stop, logger });
+        dispatcher = new QueueDispatcher({ steps, publisher, stopChannel: channelNames(prefix).stop, logger });
+        return dispatcher;
       },
     });
-    const reconciler = new Reconciler({ runtime, logger, ...(options.reconcileIntervalMs ? { intervalMs: options.reconcileIntervalMs } : {}) });
+    const reconciler = new Reconciler({ runtime, dispatcher: dispatcher!, logger, ...(options.reconcileIntervalMs ? { intervalMs: options.reconcileIntervalMs } : {}) });
     // Take over what is in flight before taking results, so no result finds its execution undriven.
     await reconciler.reconcile();
-    const apply = report!;
-    const results = new Worker(QueueName.Results, (job: Job) => applyResult(apply, parsePayload(ResultJobSchema, QueueName.Results, job.data) as ResultJob, logger), {
+    const results = new ResultReader({
       connection,
       prefix,
-      concurrency: options.resultConcurrency ?? 256,
+      report: report!,
+      drivenExecutionIds: () => runtime.drivenExecutionIds,
+      store: options.store,
+      logger,
+      ...(options.resultConcurrency ? { batchSize: options.resultConcurrency } : {}),
     });
+    await results.start();
     const control = new Worker(QueueName.Control, (job: Job) => runControl(runtime, job, logger), { connection, prefix, concurrency: 8 });
-    logConnectionErrors(results, logger, 'results worker');
     logConnectionErrors(control, logger, 'control worker');
     reconciler.start();
     logger.info({ prefix, driven: runtime.drivenExecutionIds.length }, 'scheduler started');
-    const closers = [() => reconciler.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect()];
-    return new SchedulerService(runtime, reconciler, closers, logger);
+    // The lock goes last: it is released once nothing here drives.
+    const closers = [() => reconciler.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
+    return new SchedulerService(runtime, reconciler, closers, logger, lost);
   }
 
-  /** Stops taking results and requests and stops driving (executions stay in the store for the next scheduler). */
-  async close(): Promise<void> {
-    for (const close of this.closers) await close();
-    this.logger.info('scheduler stopped');
+  private closing: Promise<void> | undefined;
+
+  /** Stops taking results and requests and stops driving (executions stay in the store for the next scheduler); safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const close of this.closers) await close();
+      this.logger.info('scheduler stopped');
+    })();
+    return this.closing;
   }
 }
 
-async function applyResult(report: ResultReporter, result: ResultJob, logger: Logger): Promise<void> {
-  const accepted = await report(result.executionId, result.stepName, result.attempt, result.state);
-  if (!accepted) logger.debug({ executionId: result.executionId, step: result.stepName, attempt: result.attempt, state: result.state.state }, 'stale or duplicate result ignored');
+/** Time between renewals of the scheduler's leader lock (cheap; frequent renewals let a claimant wait little). */
+const LEADER_RENEW_MS = 2_000;
+
+/** The scheduler's lock timings: a long lifetime (outages), frequent renewals, a short wait on unknown history. */
+function leaderTimings(options: SchedulerServiceOptions): { ttlMs: number; renewIntervalMs: number; unknownHistoryWaitMs: number } {
+  const ttlMs = options.leaderTtlMs ?? DEFAULT_SCHEDULER_LEADER_TTL_MS;
+  const renewIntervalMs = Math.min(LEADER_RENEW_MS, Math.floor(ttlMs / 3));
+  return { ttlMs, renewIntervalMs, unknownHistoryWaitMs: options.leaderUnknownHistoryWaitMs ?? Math.min(ttlMs, 2 * renewIntervalMs + 1_000) };
 }
 
 async function runControl(runtime: EmbeddedRuntime, job: Job, logger: Logger): Promise<void> {

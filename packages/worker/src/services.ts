@@ -2,13 +2,14 @@ import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
-import { createSageMakerClient, sagemakerModelRegistry, type ResolvedCairnConfig } from '@cairn/steps';
+import { lazySageMakerModelRegistry, type ResolvedCairnConfig } from '@cairn/steps';
 import { ClusterClient } from './cluster-client.js';
 import { createDeployment } from './deployment.js';
 import { openModelRegistry } from './events-sinks.js';
 import { channelNames } from './queues.js';
 import { ProcessGroupReaper } from './reaper.js';
 import { logConnectionErrors } from './redis.js';
+import type { LeaderLost } from './leader.js';
 import { SchedulerService, type SchedulerServiceOptions } from './scheduler-service.js';
 import { StepWorker, type StepWorkerOptions } from './step-worker.js';
 
@@ -55,18 +56,27 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
  * Starts the scheduler with the configuration's executors (for coverage checks) and artifact store
  * (property files); it records lineage and delivers the registry's events (webhooks, `<prefix>:events`).
  */
-export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers'>> = {}): Promise<RunningService & { scheduler: SchedulerService; registry: ModelRegistry }> {
+export async function startSchedulerService(settings: ServiceSettings, tuning: Partial<Pick<SchedulerServiceOptions, 'resultConcurrency' | 'reconcileIntervalMs' | 'stopCheckIntervalMs' | 'observers' | 'leaderTtlMs' | 'leaderUnknownHistoryWaitMs' | 'signal'>> = {}): Promise<RunningService & { scheduler: SchedulerService; registry: ModelRegistry; lost: Promise<LeaderLost> }> {
   const { connection, prefix, store, config, logger } = settings;
   const events = serviceRegistry(settings);
   const deployment = createDeployment(config, store, logger);
   const lineage = lineageObserver({ store, artifacts: deployment.artifacts, arnPrefix: config.arnPrefix, logger });
   const observers = [lineage, ...(tuning.observers ?? [])];
-  const scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
+  let scheduler: SchedulerService;
+  try {
+    scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
+  } catch (err) {
+    // Not leading (aborted standby) or failed to start: nothing else of this service may stay open.
+    await events.close();
+    await deployment.close();
+    throw err;
+  }
   const stopDelivering = new AbortController();
   const delivering = events.registry.dispatcher?.run(stopDelivering.signal);
   return {
     scheduler,
     registry: events.registry,
+    lost: scheduler.lost,
     close: async () => {
       stopDelivering.abort();
       await delivering;
@@ -82,14 +92,15 @@ function serviceRegistry(settings: ServiceSettings): { registry: ModelRegistry; 
   const { connection, prefix, store, config, logger } = settings;
   // Connects on first XADD, so a configuration error below leaks no connection.
   const redis = logConnectionErrors(new Redis({ ...connection, lazyConnect: true }), logger, 'event stream');
-  const client = createSageMakerClient(config.sagemaker.region);
-  const registry = openModelRegistry({ store, config, env: process.env, logger, stream: { redis, prefix }, remote: sagemakerModelRegistry(client) });
+  // The AWS SDK loads only when a version mirrored from SageMaker is approved or read.
+  const remote = lazySageMakerModelRegistry(config.sagemaker.region);
+  const registry = openModelRegistry({ store, config, env: process.env, logger, stream: { redis, prefix }, remote });
   return {
     registry,
     close: async () => {
       await registry.flush(1_000);
       redis.disconnect();
-      client.destroy();
+      await remote.close();
     },
   };
 }

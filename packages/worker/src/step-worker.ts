@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -15,8 +15,10 @@ import {
   type StepExecutionRecord,
   type StepExecutor,
 } from '@cairn/core';
-import { QueueName, StepJobSchema, channelNames, parsePayload, resultJobId, stepJobId, type ResultJob, type StepJob } from './queues.js';
+import { settledWithin } from './promises.js';
+import { QueueName, StepJobSchema, channelNames, parsePayload, stepJobId, type ResultJob, type StepJob } from './queues.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
+import { appendResult } from './result-stream.js';
 import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of a step worker. */
@@ -48,7 +50,7 @@ const RUNNING_REPORT_DELAY_MS = 100;
 
 /**
  * Runs step attempts from the `steps` queue through the executors and reports each state on the
- * `results` queue. In-process jobs (local processes, Lambda handlers) run to completion here;
+ * results stream (`XADD`, before the job completes). In-process jobs (local processes, Lambda handlers) run to completion here;
  * backend jobs (SageMaker, callbacks) are started, then the same job is re-delayed for each poll,
  * so a long job holds no worker slot. Errors cross the queue as `SerializedError`.
  */
@@ -60,7 +62,8 @@ export class StepWorker {
   private constructor(
     private readonly options: StepWorkerOptions,
     private readonly worker: Worker,
-    private readonly results: Queue,
+    /** Appends to the results stream. */
+    private readonly results: Redis,
     private readonly subscriber: Redis,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -71,7 +74,7 @@ export class StepWorker {
     await assertNoEviction(options.connection);
     const { connection, prefix } = options;
     const { logger } = options;
-    const results = logConnectionErrors(new Queue(QueueName.Results, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } }), logger, 'results queue');
+    const results = logConnectionErrors(new Redis(connection), logger, 'results stream');
     const subscriber = logConnectionErrors(new Redis(connection), logger, 'stop subscriber');
     const ref: { self?: StepWorker } = {};
     const worker = new Worker(QueueName.Steps, (job, token) => ref.self!.process(job, token), {
@@ -117,7 +120,8 @@ export class StepWorker {
       await this.worker.close();
     } finally {
       clearTimeout(deadline);
-      await this.results.close();
+      // Queued after every XADD of the finished jobs, so none is cut off.
+      await this.results.quit().catch(() => this.results.disconnect());
       this.subscriber.disconnect();
     }
     this.options.logger.info('step worker stopped');
@@ -244,10 +248,10 @@ export class StepWorker {
     };
   }
 
-  /** Sends a state to the scheduler; the job id makes a re-sent state a no-op while the first is pending. */
+  /** Sends a state to the scheduler (a state sent twice is rejected there). */
   private async report(work: StepJob, state: JobState): Promise<void> {
     const result: ResultJob = { executionId: work.executionId, stepName: work.stepName, attempt: work.attempt, state };
-    await this.results.add(state.state, result, { jobId: resultJobId(result) });
+    await appendResult(this.results, this.options.prefix, result);
   }
 }
 
@@ -257,17 +261,6 @@ async function attempt(run: () => Promise<JobState>): Promise<JobState> {
     return await run();
   } catch (err) {
     return { state: 'failed', error: toSerializedError(err) };
-  }
-}
-
-/** The promise's value if it settles within `ms`, else `undefined` (rejections are left to the caller's await). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -156,16 +156,15 @@ export class CliEnv {
     const config = await this.config();
     const store = await this.store();
     const { openModelRegistry } = await import('../events-sinks.js');
-    const { createSageMakerClient, sagemakerModelRegistry } = await import('@cairn/steps');
-    // The SageMaker client is made on first use: only versions mirrored from SageMaker need it, and
-    // making one costs start-up time (and a Node-version warning from the SDK on Node 20).
-    let client: ReturnType<typeof createSageMakerClient> | undefined;
-    const sagemaker = { send: ((command) => (client ??= createSageMakerClient(config.sagemaker.region)).send(command)) as NonNullable<typeof client>['send'] };
+    const { lazySageMakerModelRegistry } = await import('@cairn/steps');
+    // The AWS SDK and the SageMaker client load on first use: only versions mirrored from SageMaker
+    // need them, and they cost memory, start-up time (and a Node-version warning from the SDK on Node 20).
+    const remote = lazySageMakerModelRegistry(config.sagemaker.region);
     const stream = await this.eventStream();
-    const registry = openModelRegistry({ store, config, env: this.io.env, logger: this.logger, remote: sagemakerModelRegistry(sagemaker), ...(stream ? { stream } : {}) });
+    const registry = openModelRegistry({ store, config, env: this.io.env, logger: this.logger, remote, ...(stream ? { stream } : {}) });
     this.onClose(async () => {
       if (!this.eventsFlushed) await this.flushEvents();
-      client?.destroy();
+      await remote.close();
     });
     return registry;
   }

@@ -15,7 +15,8 @@ export interface LoadedPipeline {
   source: unknown;
 }
 
-const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
+const MODULE_EXTENSIONS = new Set([...TYPESCRIPT_EXTENSIONS, '.js', '.mjs', '.cjs']);
 
 /**
  * Loads a pipeline from a `.json` definition or a module (`.ts`/`.js`/`.mjs`) whose default
@@ -33,6 +34,7 @@ export async function loadPipelineFile(io: Pick<CliIo, 'cwd'>, file: string, opt
   if (!MODULE_EXTENSIONS.has(ext)) {
     throw inputError(`"${file}" is neither a JSON definition nor a JavaScript/TypeScript module.`, 'pass a .json, .ts, .js or .mjs file.');
   }
+  if (TYPESCRIPT_EXTENSIONS.has(ext)) await useTypeScriptLoader();
   const loaded = await importPipeline(abs, file);
   return { file: abs, name: options.name ?? loaded.name ?? baseName, source: loaded.source };
 }
@@ -40,6 +42,21 @@ export async function loadPipelineFile(io: Pick<CliIo, 'cwd'>, file: string, opt
 /** A pipeline file's base name without its extension (`definition.json` → `definition`): the name of last resort. */
 export function fileBaseName(file: string): string {
   return path.basename(file, path.extname(file));
+}
+
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Makes `import()` load TypeScript: registers tsx once when this CLI runs from its build (dist/,
+ * plain Node). Running from its own `.ts` sources, a TypeScript loader (tsx, vitest) is already on.
+ */
+function useTypeScriptLoader(): Promise<void> {
+  typeScriptLoader ??= (async () => {
+    if (import.meta.url.endsWith('.ts')) return;
+    const { register } = await import('tsx/esm/api');
+    register();
+  })();
+  return typeScriptLoader;
 }
 
 async function readJsonText(abs: string): Promise<string> {
@@ -68,7 +85,7 @@ async function importPipeline(abs: string, file: string): Promise<{ name?: strin
   } catch (err) {
     // A DSL pipeline that finds problems while it is built reports them as definition issues.
     if (err instanceof DefinitionError) throw err;
-    throw inputError(`Cannot load pipeline module "${file}": ${(err as Error).message}`, 'fix the error in the module (run it with `node --import tsx` to see the stack).', err);
+    throw inputError(`Cannot load pipeline module "${file}": ${(err as Error).message}`, 'fix the error in the module (run it with `node --import tsx <file>` to see the stack).', err);
   }
   const exported = mod['default'] ?? mod['pipeline'];
   if (exported === undefined) {

@@ -88,5 +88,5 @@ function isEntryPoint(): boolean {
   return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
 }
 
-// `node --import tsx packages/worker/src/cli/main.ts …` (the root `pnpm cairn` script) runs this file directly.
+// `node --conditions=@cairn/source --import tsx packages/worker/src/cli/main.ts …` (the root `pnpm cairn` script) runs this file directly.
 if (isEntryPoint()) await main();

@@ -1,5 +1,5 @@
 import { isTerminalExecutionStatus, resolveParameters, type ExecutionRecord, type StepExecutionRecord, type StepType } from '@cairn/core';
-import type { createSageMakerClient, PipelineProgress, PipelineStepProgress, PublishedPipeline } from '@cairn/steps';
+import type { createSageMakerClient, PipelineProgress, PipelineStepProgress, PublishedPipeline } from '@cairn/steps/aws';
 import type { CliEnv } from './env.js';
 import { ExitCode, inputError } from './exit.js';
 import { createView, type FollowOptions } from './follow.js';
@@ -45,7 +45,7 @@ export async function publishToSageMaker(env: CliEnv, pipeline: CheckedPipeline,
   if (roleArn === undefined) {
     throw inputError('Publishing to SageMaker Pipelines needs the IAM role its jobs run with.', 'pass --role-arn arn:aws:iam::<account>:role/<name>, or set "sagemaker": { "roleArn": "…" } in cairn.config.json.');
   }
-  const { publishPipeline } = await import('@cairn/steps');
+  const { publishPipeline } = await import('@cairn/steps/aws');
   return publishPipeline({
     client: await sagemakerClient(env),
     name: pipeline.name,
@@ -71,7 +71,7 @@ export async function runOnSageMakerPipelines(env: CliEnv, pipeline: CheckedPipe
   // Checked here, so a typo is exit code 2 before anything is published.
   resolveParameters(pipeline.definition.Parameters ?? [], parameters);
   const published = await publishToSageMaker(env, pipeline, options.roleArn !== undefined ? { roleArn: options.roleArn } : {});
-  const { startPipelineExecution } = await import('@cairn/steps');
+  const { startPipelineExecution } = await import('@cairn/steps/aws');
   const client = await sagemakerClient(env);
   const executionArn = await startPipelineExecution({
     client,
@@ -98,7 +98,7 @@ export async function runOnSageMakerPipelines(env: CliEnv, pipeline: CheckedPipe
 
 /** Feeds snapshots to the view until the execution ends; `undefined` after a second Ctrl-C (the first one stops the execution). */
 async function followToEnd(env: CliEnv, client: SageMakerClient, executionArn: string, view: ProgressView, records: RecordMapper): Promise<PipelineProgress | undefined> {
-  const { followPipelineExecution, stopPipelineExecution } = await import('@cairn/steps');
+  const { followPipelineExecution, stopPipelineExecution } = await import('@cairn/steps/aws');
   const abandon = new AbortController();
   let interrupts = 0;
   const off = env.io.onInterrupt(() => {
@@ -205,7 +205,7 @@ function sagemakerClient(env: CliEnv): Promise<SageMakerClient> {
 }
 
 async function openClient(env: CliEnv): Promise<SageMakerClient> {
-  const { createSageMakerClient } = await import('@cairn/steps');
+  const { createSageMakerClient } = await import('@cairn/steps/aws');
   const client = createSageMakerClient((await env.config()).sagemaker.region);
   env.onClose(async () => client.destroy());
   return client;

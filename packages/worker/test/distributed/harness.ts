@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { PostgresStore, type ExecutionRecord, type JsonObject } from '@cairn/core';
 import { resolveCairnConfig, type ResolvedCairnConfig } from '@cairn/steps';
-import { postgresTest, startRedis, uniqueRedisPrefix } from '@cairn/test-support';
+import { clusterTest } from '@cairn/test-support';
 import { ClusterClient } from '../../src/cluster-client.js';
 import { createDeployment } from '../../src/deployment.js';
 import { redisOptionsFromUrl } from '../../src/redis.js';
@@ -24,14 +24,7 @@ export const RECORD_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:record
 export const CRASH_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:crash';
 
 /** Vitest fixture: PostgreSQL (`databaseUrl`, a fresh `schema`) and Redis (`redisUrl`, a fresh key `prefix`). */
-export const clusterTest = postgresTest
-  // eslint-disable-next-line no-empty-pattern
-  .extend('redisUrl', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    const server = await startRedis();
-    onCleanup(server.stop);
-    return server.url;
-  })
-  .extend('prefix', () => uniqueRedisPrefix());
+export { clusterTest };
 
 /** The raw `cairn.config.json` of the test deployments. */
 export function rawConfig(): JsonObject {
@@ -60,7 +53,8 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
     settings,
     client,
     async scheduler(tuning: Parameters<typeof startSchedulerService>[1] = {}) {
-      const service = await startSchedulerService(settings, { reconcileIntervalMs: 500, stopCheckIntervalMs: 100, ...tuning });
+      // A fresh prefix has no leader history: no reason to wait before leading.
+      const service = await startSchedulerService(settings, { reconcileIntervalMs: 500, stopCheckIntervalMs: 100, leaderUnknownHistoryWaitMs: 0, ...tuning });
       closers.push(() => service.close());
       return service;
     },
@@ -71,7 +65,7 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
     },
     /** Starts a scheduler or worker in its own process; resolves once it is ready. */
     async spawnService(kind: 'scheduler' | 'worker', tuning: Record<string, number> = {}, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'service.ts'), kind], {
+      const child = spawn(process.execPath, ['--conditions=@cairn/source', '--import', 'tsx', join(FIXTURES, 'service.ts'), kind], {
         env: {
           ...process.env,
           CAIRN_TEST_CONFIG: JSON.stringify(rawConfig()),
@@ -80,7 +74,7 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
           CAIRN_TEST_SCHEMA: urls.schema,
           CAIRN_TEST_REDIS_URL: urls.redisUrl,
           CAIRN_TEST_PREFIX: urls.prefix,
-          CAIRN_TEST_TUNING: JSON.stringify(tuning),
+          CAIRN_TEST_TUNING: JSON.stringify(kind === 'scheduler' ? { leaderUnknownHistoryWaitMs: 0, ...tuning } : tuning),
           ...extraEnv,
         },
         stdio: ['ignore', 'pipe', 'inherit'],

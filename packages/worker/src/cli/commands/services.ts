@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { ErrorCode, OrchestratorError, PostgresStore, type CairnStore } from '@cairn/core';
 import { DEFAULT_QUEUE_PREFIX } from '../../queues.js';
+import { DEFAULT_SCHEDULER_LEADER_TTL_MS } from '../../scheduler-service.js';
 import { DEFAULT_REDIS_URL, redisOptionsFromUrl } from '../../redis.js';
 import { startSchedulerService, startWorkerService, type RunningService, type ServiceSettings } from '../../services.js';
-import { untilShutdown } from '../../shutdown.js';
+import { watchShutdown } from '../../shutdown.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
@@ -19,6 +20,7 @@ interface ServiceOptions {
   reconcileIntervalMs?: number;
   maxDeliveries?: number;
   lockDurationMs?: number;
+  leaderTtlMs?: number;
 }
 
 const ENVIRONMENT = 'REDIS_URL and DATABASE_URL are used when --redis / --database are not given; CAIRN_QUEUE_PREFIX sets the default queue prefix.';
@@ -43,11 +45,15 @@ export function register(program: Command, env: CliEnv): void {
         .option('--lock-duration-ms <ms>', 'a step whose worker stops renewing its lock this long is given to another worker', parsePositiveInt)
         .option('--max-deliveries <n>', 'deliveries of one attempt (workers dying under it) before it fails', parsePositiveInt);
     }
-    if (kind !== 'worker') command.option('--reconcile-interval-ms <ms>', 'time between reconciler passes', parsePositiveInt);
+    if (kind !== 'worker') {
+      command
+        .option('--reconcile-interval-ms <ms>', 'time between reconciler passes', parsePositiveInt)
+        .option('--leader-ttl-ms <ms>', 'leader lock lifetime: a standby scheduler takes over this long after the leader dies; the leader stops driving when it cannot renew the lock for most of it', parsePositiveInt, DEFAULT_SCHEDULER_LEADER_TTL_MS);
+    }
     command.action(env.action((options: ServiceOptions) => serve(env, kind, options)));
     addHelpSections(command, {
       examples: [`cairn ${kind} --redis redis://10.0.0.5:6379 --database postgres://cairn@10.0.0.6:5432/cairn`, `REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/cairn cairn ${kind} --log-level info`],
-      exitCodes: { 0: 'stopped by SIGTERM or SIGINT after a graceful shutdown', 2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction' },
+      exitCodes: { 0: 'stopped by SIGTERM or SIGINT after a graceful shutdown' + (kind === 'worker' ? '' : ' (also while a standby scheduler waits for the lead)'), ...(kind === 'worker' ? {} : { 1: 'the scheduler lost its leader lock (Redis unreachable longer than the lock lives, or another scheduler took over) and stopped: restart it' }), 2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction' },
       notes: ENVIRONMENT,
     });
   }
@@ -56,19 +62,38 @@ export function register(program: Command, env: CliEnv): void {
 async function serve(env: CliEnv, kind: 'scheduler' | 'worker' | 'serve', options: ServiceOptions): Promise<ExitCode> {
   const settings = await serviceSettings(env, options.queuePrefix);
   const logger = settings.logger.child({ service: kind });
+  // Watch signals before anything starts: a SIGTERM while connecting or waiting as a standby counts.
+  const shutdown = watchShutdown({ logger, graceMs: options.graceMs });
   const services: RunningService[] = [];
-  if (kind !== 'worker') {
-    const reconcile = options.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: options.reconcileIntervalMs } : {};
-    services.push(await startSchedulerService({ ...settings, logger }, reconcile));
-  }
-  if (kind !== 'scheduler') {
-    const tuning = Object.fromEntries(Object.entries({ concurrency: options.concurrency, pollIntervalMs: options.pollIntervalMs, lockDurationMs: options.lockDurationMs, maxDeliveries: options.maxDeliveries }).filter(([, v]) => v !== undefined));
-    services.push(await startWorkerService({ ...settings, logger }, tuning));
-  }
-  await untilShutdown(async (graceMs) => {
+  const closeAll = async (graceMs?: number) => {
     // Workers first: their last results still reach a running scheduler.
     for (const service of services.reverse()) await service.close(graceMs);
-  }, { logger, graceMs: options.graceMs });
+  };
+  try {
+    // A worker starts first, so a standby machine's worker runs steps while its scheduler waits for the lead.
+    if (kind !== 'scheduler') {
+      const tuning = Object.fromEntries(Object.entries({ concurrency: options.concurrency, pollIntervalMs: options.pollIntervalMs, lockDurationMs: options.lockDurationMs, maxDeliveries: options.maxDeliveries }).filter(([, v]) => v !== undefined));
+      services.push(await startWorkerService({ ...settings, logger }, tuning));
+    }
+    if (kind !== 'worker' && !shutdown.signal.aborted) {
+      const tuning = Object.fromEntries(Object.entries({ reconcileIntervalMs: options.reconcileIntervalMs, leaderTtlMs: options.leaderTtlMs }).filter(([, v]) => v !== undefined));
+      const scheduler = await startSchedulerService({ ...settings, logger }, { ...tuning, signal: shutdown.signal });
+      services.push(scheduler);
+      void scheduler.lost.then((lost) => shutdown.trigger(`leader lock lost (${lost.reason})`));
+    }
+  } catch (err) {
+    await closeAll(0).catch((closeErr: unknown) => logger.error({ err: closeErr }, 'could not close a service after a failed start'));
+    shutdown.dispose();
+    // Stopped by a signal while starting (e.g. a standby scheduler): a normal exit.
+    if (shutdown.signal.aborted && 'signal' in (shutdown.cause ?? {})) return ExitCode.Ok;
+    throw err;
+  }
+  const cause = await shutdown.until(closeAll);
+  if ('reason' in cause) {
+    throw new OrchestratorError(ErrorCode.ServiceFault, `This scheduler stopped driving executions: ${cause.reason}.`, {
+      fix: 'run it under a supervisor that restarts it (systemd Restart=always, a Kubernetes Deployment); it comes back as a standby and takes over when it can.',
+    });
+  }
   return ExitCode.Ok;
 }
 
