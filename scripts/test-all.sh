@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every check: typecheck, lint, and all tests (unit, type, integration, end-to-end).
+# Runs every check: typecheck, lint, build, and all tests (unit, type, integration, end-to-end).
 # Integration tests need Redis and PostgreSQL: REDIS_URL / DATABASE_URL when set; otherwise the
 # local servers on their standard ports (started here if installed but stopped); otherwise the
 # tests fall back to testcontainers (needs a Docker engine).
@@ -48,4 +48,6 @@ echo "REDIS_URL=${REDIS_URL:-<testcontainers>} DATABASE_URL=${DATABASE_URL:-<tes
 export AWS_EC2_METADATA_DISABLED=true
 pnpm typecheck
 pnpm lint
-pnpm vitest run
+# The built CLI (dist/) is tested too: that it runs on plain Node, without tsx or the AWS SDK.
+pnpm build
+CAIRN_TEST_BUILT_CLI=1 pnpm vitest run

@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished } from 'vitest';
-import { postgresTest, startRedis, uniqueRedisPrefix } from '@cairn/test-support';
+import { clusterTest } from '@cairn/test-support';
 
-const test = postgresTest
-  // eslint-disable-next-line no-empty-pattern
-  .extend('redisUrl', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    const server = await startRedis();
-    onCleanup(server.stop);
-    return server.url;
-  })
-  .extend('prefix', () => uniqueRedisPrefix());
+const test = clusterTest;
 
 const BIN = fileURLToPath(new URL('../packages/worker/bin/cairn.js', import.meta.url));
 const HANDLERS = fileURLToPath(new URL('../packages/worker/test/distributed/fixtures/handlers.ts', import.meta.url));

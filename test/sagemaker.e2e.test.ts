@@ -11,7 +11,7 @@ import {
   type Step,
   type StepExecutionRecord,
 } from '@cairn/core';
-import { S3ArtifactStore, sagemakerExecutor } from '@cairn/steps';
+import { S3ArtifactStore, sagemakerExecutor } from '@cairn/steps/aws';
 import { FakeAwsServer, type FakeJob, type FakeS3 } from '@cairn/test-support/fake-aws/index';
 
 /**
