@@ -3,7 +3,7 @@
  * runs after a warm-up; the first, cold run is reported too, since it includes zod compiling the
  * schemas). The graphology graph is built on first access to `compiled.graph`: that cost is
  * reported separately (`graphMsMedian`), it is not part of parse + compile.
- * Run: `node --import tsx bench/compile/compile.bench.ts`.
+ * Run: `node --conditions=@cairn/source --import tsx bench/compile/compile.bench.ts`.
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';

@@ -5,14 +5,17 @@
  * 2. a chain: per-step latency from "dependencies met" (the scheduler has recorded the previous
  *    step's success) to "step started" (a worker calls the executor), p50 and p99 (goal p50 ≤ 2 ms);
  * 3. many concurrent executions of a 10-step pipeline: total time and peak RSS (goal < 250 MiB).
- * Scheduler and worker run in this process; for the last case the scheduler runs in its own process,
- * whose RSS is sampled from /proc.
- * Run: `node --import tsx bench/distributed/distributed.bench.ts [fanOut=10000] [chain=2000] [executions=1000]`
+ * Scheduler and worker run in this process; for the last case the scheduler runs as operators run it,
+ * `cairn scheduler` from the build (dist/, plain Node; built first when missing or stale), in its own
+ * process, whose RSS is sampled from /proc (at rest, then the peak).
+ * Run: `node --conditions=@cairn/source --import tsx bench/distributed/distributed.bench.ts [fanOut=10000] [chain=2000] [executions=1000]`
  * with REDIS_URL / DATABASE_URL (defaults: the local servers). Prints one JSON line, then a summary.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
@@ -80,12 +83,36 @@ async function rawChain(n: number): Promise<number[]> {
   return latencies;
 }
 
-/** Starts the scheduler in its own process (for the memory figure); resolves once it is ready. */
-async function spawnScheduler(schema: string, prefix: string): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, databaseUrl, schema, redisUrl, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout!, 'data');
-  return child;
+/**
+ * Starts `cairn scheduler` from dist/ in its own process (for the memory figure), as operators run
+ * it: plain Node, no tsx, logs at info (or BENCH_LOG_LEVEL) on its stderr, shown only with
+ * BENCH_LOG_LEVEL. Builds first when dist/ is missing or older than the sources
+ * (`CAIRN_CLI_FROM=source` runs the sources through tsx instead, for comparison). Resolves once
+ * it is ready, with its RSS at rest (1 s after start-up).
+ */
+async function spawnScheduler(schema: string, prefix: string): Promise<{ child: ChildProcess; restRss: number }> {
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  execFileSync(process.execPath, [join(repo, 'scripts/build-if-stale.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // The scheduler only routes by step type (the local executor covers Lambda); its workspace is scratch.
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-scheduler-'));
+  const config = join(dir, 'cairn.config.json');
+  writeFileSync(config, JSON.stringify({ workspace: join(dir, 'workspace') }));
+  const database = `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+  const args = ['--config', config, '--redis', redisUrl, '--database', database, '--log-level', process.env['BENCH_LOG_LEVEL'] ?? 'info', 'scheduler', '--queue-prefix', prefix, '--reconcile-interval-ms', '60000'];
+  const child = spawn(process.execPath, [join(repo, 'packages/worker/bin/cairn.js'), ...args], { env: { ...process.env, CAIRN_CLI_FROM: process.env['CAIRN_CLI_FROM'] ?? 'dist' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  let log = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (process.env['BENCH_LOG_LEVEL']) process.stderr.write(chunk);
+      if (log.length < 100_000) log += chunk.toString();
+      if (log.includes('"msg":"scheduler started"')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`cairn scheduler exited (${code}) before it was ready:\n${log}`)));
+  });
+  await ready;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return { child, restRss: rssOf(child.pid!) };
 }
 
 /** Resident set size of a process, from /proc. */
@@ -127,8 +154,8 @@ async function main(): Promise<void> {
 
     // The scheduler moves to its own process, so its memory is measured alone.
     await scheduler.close();
-    const child = await spawnScheduler(schema, prefix);
-    let peakRss = rssOf(child.pid!);
+    const { child, restRss } = await spawnScheduler(schema, prefix);
+    let peakRss = restRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(child.pid!))), 100);
     const ten = chain(10);
     t0 = performance.now();
@@ -154,15 +181,15 @@ async function main(): Promise<void> {
         rawBullmqP99Ms: +percentile(raw, 99).toFixed(3),
         ratioP50: +(percentile(latencies, 50) / percentile(raw, 50)).toFixed(2),
       },
-      executions: { count: EXECUTIONS, stepsEach: 10, ms: Math.round(manyMs), rawBullmqMs: Math.round(rawManyMs), ratio: +(rawManyMs / manyMs).toFixed(3), schedulerPeakRssMiB: Math.round(peakRss / 2 ** 20) },
+      executions: { count: EXECUTIONS, stepsEach: 10, ms: Math.round(manyMs), rawBullmqMs: Math.round(rawManyMs), ratio: +(rawManyMs / manyMs).toFixed(3), schedulerRestRssMiB: Math.round(restRss / 2 ** 20), schedulerPeakRssMiB: Math.round(peakRss / 2 ** 20) },
     };
     console.log(JSON.stringify(result));
     console.log(
       [
-        `distributed runtime (worker concurrency ${CONCURRENCY}, PostgreSQL + Redis on this machine; scheduler in-process, then in its own process for the last case):`,
+        `distributed runtime (worker concurrency ${CONCURRENCY}, PostgreSQL + Redis on this machine; scheduler in-process, then cairn scheduler in its own process for the last case):`,
         `  fan-out/fan-in 1→${FAN_OUT}→1: ${result.fanOut.ms} ms, ${result.fanOut.stepsPerSec} steps/s vs raw BullMQ ${result.fanOut.rawBullmqJobsPerSec} jobs/s → ${result.fanOut.ratio}× (goal ≥ 0.5×)`,
         `  ${CHAIN}-step chain, dependencies met → step started: p50 ${result.chain.p50Ms} ms, p99 ${result.chain.p99Ms} ms (raw BullMQ add → start: p50 ${result.chain.rawBullmqP50Ms} ms, p99 ${result.chain.rawBullmqP99Ms} ms; goal p50 ≤ 2 ms)`,
-        `  ${EXECUTIONS} concurrent executions × 10 steps: ${result.executions.ms} ms vs raw BullMQ ${result.executions.rawBullmqMs} ms for ${EXECUTIONS * 10} jobs → ${result.executions.ratio}×; scheduler process peak RSS ${result.executions.schedulerPeakRssMiB} MiB (goal < 250 MiB)`,
+        `  ${EXECUTIONS} concurrent executions × 10 steps: ${result.executions.ms} ms vs raw BullMQ ${result.executions.rawBullmqMs} ms for ${EXECUTIONS * 10} jobs → ${result.executions.ratio}×; cairn scheduler (${process.env['CAIRN_CLI_FROM'] ?? 'dist'}) RSS at rest ${result.executions.schedulerRestRssMiB} MiB, peak ${result.executions.schedulerPeakRssMiB} MiB (goal < 250 MiB)`,
       ].join('\n'),
     );
   } finally {

@@ -2,7 +2,7 @@
  * Embedded runtime benchmark: a 10,000-step no-op DAG (a chain, and a fan-out of one root with
  * 9,999 children) executed through `EmbeddedRuntime` with a no-op executor, on the SQLite store
  * (temp file, WAL) and, for comparison, the memory store. Goal: ≥ 10,000 steps/s.
- * Run: `node --import tsx bench/embedded/embedded.bench.ts [steps] [store:shape …]` (e.g. `sqlite:chain`
+ * Run: `node --conditions=@cairn/source --import tsx bench/embedded/embedded.bench.ts [steps] [store:shape …]` (e.g. `sqlite:chain`
  * to run one case only, for profiling). "run" is from `startExecution`
  * returning to the execution's end; "start" is parse + compile + storing the pipeline version.
  */

@@ -1,7 +1,7 @@
 /**
  * Store write benchmark: step rows per second through `commit` for SQLite (temp file, WAL) and
  * PostgreSQL (`DATABASE_URL` or the local server, a throw-away schema).
- * Run: `node --import tsx bench/store/store.bench.ts`.
+ * Run: `node --conditions=@cairn/source --import tsx bench/store/store.bench.ts`.
  *
  * Workloads, each over 10,000 steps making three writes (Starting → Executing → Succeeded, as
  * the engine does): batches of 1,000 steps, batches of 10, and (over 1,000 steps) one step per
@@ -44,7 +44,7 @@ async function measure(store: CairnStore, batch: number, patchExecution: boolean
       const records = Array.from({ length: Math.min(batch, steps - from) }, (_, k) => step(execution.id, from + k, version));
       await store.commit({
         steps: records,
-        ...(patchExecution ? { execution: { id: execution.id, patch: { updatedAt: from }, expectedVersion: executionVersion++ } } : {}),
+        ...(patchExecution ? { executions: [{ id: execution.id, patch: { updatedAt: from }, expectedVersion: executionVersion++ }] } : {}),
       });
     }
   }

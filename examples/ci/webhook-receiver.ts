@@ -3,7 +3,7 @@
  * `Cairn-Signature` header (HMAC-SHA256 over "<timestamp>.<raw body>", 5-minute tolerance),
  * ignores duplicates by event id, and reacts to approvals.
  *
- * Run:  CAIRN_WEBHOOK_SECRET=… node --import tsx examples/ci/webhook-receiver.ts
+ * Run:  CAIRN_WEBHOOK_SECRET=… node --conditions=@cairn/source --import tsx examples/ci/webhook-receiver.ts
  * Send: CAIRN_WEBHOOK_URL=http://127.0.0.1:8787/ CAIRN_WEBHOOK_SECRET=… pnpm cairn models approve G/1 --reason ok
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
