@@ -56,6 +56,9 @@ export class ClusterClient implements ExecutionRuntime {
   /** Wakes `waitForExecution` callers when the scheduler announces an execution finished. */
   private readonly wakers = new Map<string, (() => void)[]>();
   private callbackSink: ((message: CallbackMessage) => void) | undefined;
+  /** The read of followed executions under way, if any: one at a time, and `close` waits for it. */
+  private polling: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly options: ClusterClientOptions,
@@ -64,7 +67,7 @@ export class ClusterClient implements ExecutionRuntime {
     this.clock = options.clock ?? systemClock;
     // Connection errors surface as rejected commands; the event itself needs no handling.
     this.control.on('error', () => undefined);
-    this.timer = setInterval(() => void this.poll(), options.pollIntervalMs ?? 200);
+    this.timer = setInterval(() => void this.poll().catch(() => undefined), options.pollIntervalMs ?? 200);
     this.callbackSink = options.callbackSink;
     this.subscriber = this.subscribe();
   }
@@ -92,7 +95,7 @@ export class ClusterClient implements ExecutionRuntime {
     for (;;) {
       const record = await getExecutionOrThrow(this.options.store, id);
       if (isTerminalExecutionStatus(record.status)) {
-        await this.poll();
+        await this.poll(true);
         return record;
       }
       await new Promise<void>((resolve) => {
@@ -131,9 +134,11 @@ export class ClusterClient implements ExecutionRuntime {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops following; closes the queue connection (not the store). */
+  /** Stops following and waits for a store read under way (so the caller may close the store next); closes the queue connection (not the store). */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
+    await this.polling?.catch(() => undefined);
     this.subscriber.disconnect();
     for (const wakers of [...this.wakers.values()]) for (const wake of wakers) wake();
     await this.control.close();
@@ -164,9 +169,20 @@ export class ClusterClient implements ExecutionRuntime {
     this.emit({ type: 'execution', execution: record });
   }
 
-  /** Emits an event for every execution or step record whose version changed since the last read. */
-  private async poll(): Promise<void> {
-    if (this.listeners.size === 0) return;
+  /**
+   * Emits an event for every execution or step record whose version changed since the last read.
+   * Reads run one at a time. A periodic read arriving during another is skipped; a `fresh` one
+   * (the last read before `waitForExecution` returns) runs after it. A failed periodic read is
+   * dropped (the next one reads again); `waitForExecution` sees its failure.
+   */
+  private async poll(fresh = false): Promise<void> {
+    if (fresh) await this.polling?.catch(() => undefined);
+    if (this.closed || this.listeners.size === 0) return;
+    this.polling ??= this.readFollowed().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async readFollowed(): Promise<void> {
     for (const [id, seen] of this.followed) {
       const [record, steps] = await Promise.all([this.options.store.getExecution(id), this.options.store.listStepExecutions(id)]);
       for (const step of steps.sort((a, b) => a.updatedAt - b.updatedAt)) {

@@ -1,0 +1,51 @@
+import { describe, expect, onTestFinished, vi } from 'vitest';
+import { MemoryStore, createExecutorRouter, type RuntimeEvent } from '@cairn/core';
+import { makeExecutionRecord } from '@cairn/core/testing';
+import { redisTest as test } from '@cairn/test-support';
+import { ClusterClient } from '../src/cluster-client.js';
+import { redisOptionsFromUrl } from '../src/redis.js';
+
+/** A store whose step reads wait for `release` and then fail like a destroyed connection pool once `destroy` was called. */
+class SlowStore extends MemoryStore {
+  destroyed = false;
+  reads = 0;
+  release: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  override async listStepExecutions(executionId: string): ReturnType<MemoryStore['listStepExecutions']> {
+    this.reads += 1;
+    await this.gate;
+    if (this.destroyed) throw new Error('driver has already been destroyed');
+    return super.listStepExecutions(executionId);
+  }
+}
+
+describe('ClusterClient', () => {
+  test('close waits for the progress read under way, so closing the store next leaves no failing read behind', async ({ redisUrl, prefix }) => {
+    const store = new SlowStore();
+    const record = makeExecutionRecord({ runtime: 'distributed' });
+    await store.createExecution(record);
+    const client = new ClusterClient({ connection: redisOptionsFromUrl(redisUrl), prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012', pollIntervalMs: 5 });
+    const events: RuntimeEvent[] = [];
+    client.on((event) => events.push(event));
+    expect(await client.resumeExecution(record.id)).toBe(true);
+    await vi.waitFor(() => expect(store.reads).toBeGreaterThan(0), { timeout: 5_000, interval: 5 });
+    // Periodic reads do not pile up behind a slow one.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.reads).toBe(1);
+
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    onTestFinished(() => void process.off('unhandledRejection', onUnhandled));
+    let closed = false;
+    const closing = client.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    store.release();
+    await closing;
+    store.destroyed = true;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(unhandled).toEqual([]);
+    expect(store.reads).toBe(1);
+  });
+});
