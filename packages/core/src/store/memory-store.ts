@@ -11,7 +11,7 @@ import type {
   StoreBatch,
 } from './execution-store.js';
 import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from './event-store.js';
-import type { LineageAssociation, LineageEntity } from './lineage-store.js';
+import { resolveLineageAssociations, type LineageAssociation, type LineageEntity, type LineageWrite } from './lineage-store.js';
 import type {
   ApprovalChange,
   CreateModelPackageInput,
@@ -258,12 +258,7 @@ export class MemoryStore implements CairnStore {
   }
 
   async putLineageEntity(entity: LineageEntity): Promise<LineageEntity> {
-    const existingArn = (entity.kind === 'Artifact' && entity.sourceUri && this.artifactsByUri.get(entity.sourceUri)) || entity.arn;
-    const existing = this.entities.get(existingArn);
-    if (existing) return copy(existing);
-    this.entities.set(entity.arn, copy(entity));
-    if (entity.kind === 'Artifact' && entity.sourceUri) this.artifactsByUri.set(entity.sourceUri, entity.arn);
-    return copy(entity);
+    return copy(this.putEntity(entity));
   }
 
   async getLineageEntity(arnOrUri: string): Promise<LineageEntity | undefined> {
@@ -272,14 +267,37 @@ export class MemoryStore implements CairnStore {
   }
 
   async addAssociation(association: LineageAssociation): Promise<void> {
-    const key = `${association.sourceArn}\u0000${association.destinationArn}`;
-    if (!this.associations.has(key)) this.associations.set(key, copy(association));
+    this.addAssociationNow(association);
   }
 
   async listAssociations(query: { sourceArn?: string; destinationArn?: string }): Promise<LineageAssociation[]> {
     return [...this.associations.values()]
       .filter((a) => (query.sourceArn === undefined || a.sourceArn === query.sourceArn) && (query.destinationArn === undefined || a.destinationArn === query.destinationArn))
       .map(copy);
+  }
+
+  async writeLineage(write: LineageWrite): Promise<LineageEntity[]> {
+    // Copied first, so a value that cannot be copied fails the write before it changes anything.
+    const input = copy(write);
+    const stored = input.entities.map((entity) => this.putEntity(entity));
+    for (const association of resolveLineageAssociations(input, stored)) this.addAssociationNow(association);
+    return stored.map(copy);
+  }
+
+  /** `putLineageEntity` without the copy of the result. */
+  private putEntity(entity: LineageEntity): LineageEntity {
+    const existingArn = (entity.kind === 'Artifact' && entity.sourceUri && this.artifactsByUri.get(entity.sourceUri)) || entity.arn;
+    const existing = this.entities.get(existingArn);
+    if (existing) return existing;
+    const stored = copy(entity);
+    this.entities.set(entity.arn, stored);
+    if (entity.kind === 'Artifact' && entity.sourceUri) this.artifactsByUri.set(entity.sourceUri, entity.arn);
+    return stored;
+  }
+
+  private addAssociationNow(association: LineageAssociation): void {
+    const key = `${association.sourceArn}\u0000${association.destinationArn}`;
+    if (!this.associations.has(key)) this.associations.set(key, copy(association));
   }
 
   async appendEvent(event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {

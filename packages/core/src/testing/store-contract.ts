@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, OrchestratorError } from '../errors.js';
 import type { StepExecutionRecord, StoreBatch } from '../store/execution-store.js';
 import type { StoredEvent } from '../store/event-store.js';
-import type { LineageEntity } from '../store/lineage-store.js';
+import type { LineageAssociation, LineageEntity } from '../store/lineage-store.js';
 import type { ModelPackageRecord } from '../store/registry-store.js';
 import type { CairnStore } from '../store/store.js';
 import { TEST_ARN_PREFIX, makeExecutionRecord, makeStepRecord } from './fixtures.js';
@@ -561,6 +561,54 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.listAssociations({ destinationArn: 'arn:artifact/model' })).toEqual([b]);
         expect(await store.listAssociations({ sourceArn: 'arn:action/train', destinationArn: 'arn:artifact/model' })).toEqual([b]);
         expect(await store.listAssociations({})).toEqual([a, b]);
+      });
+
+      it('writes entities and associations in one call with the merge rules of putLineageEntity and addAssociation', async () => {
+        const stored = await store.putLineageEntity(artifact('arn:artifact/1', 's3://b/data.csv'));
+        const action: LineageEntity = { arn: 'arn:action/train', kind: 'Action', name: 'train', type: 'ModelTraining', createdAt: 2 };
+        await store.putLineageEntity(action);
+        const old = { sourceArn: 'arn:action/old', destinationArn: 'arn:action/train', type: 'AssociatedWith' as const, createdAt: 1 };
+        await store.addAssociation(old);
+        const made = { ...artifact('arn:artifact/3', 's3://b/model.tar.gz'), type: 'Model' };
+        const context: LineageEntity = { arn: 'arn:context/run', kind: 'Context', name: 'run', type: 'PipelineExecution', sourceUri: 'arn:execution/run', createdAt: 3 };
+        const link = (sourceArn: string, destinationArn: string, type: LineageAssociation['type']): LineageAssociation => ({ sourceArn, destinationArn, type, createdAt: 3 });
+        const result = await store.writeLineage({
+          entities: [
+            artifact('arn:artifact/2', 's3://b/data.csv'), // stored under arn:artifact/1
+            { ...action, name: 'again' }, // stored
+            made,
+            { ...made, arn: 'arn:artifact/4', type: 'DataSet' }, // the same URI again in this write
+            context,
+            { ...context, name: 'again' },
+          ],
+          associations: [
+            link('arn:artifact/2', 'arn:action/train', 'ContributedTo'),
+            link('arn:action/train', 'arn:artifact/3', 'Produced'),
+            link('arn:action/train', 'arn:artifact/4', 'Produced'), // re-pointed to arn:artifact/3: a duplicate
+            link('arn:action/train', 'arn:context/run', 'AssociatedWith'),
+            { ...old, type: 'SameAs', createdAt: 9 }, // stored
+          ],
+        });
+        expect(result).toEqual([stored, action, made, made, context, context]);
+        expect(await store.getLineageEntity('arn:artifact/2')).toBeUndefined();
+        expect(await store.getLineageEntity('arn:artifact/4')).toBeUndefined();
+        expect(await store.getLineageEntity('s3://b/model.tar.gz')).toEqual(made);
+        expect(await store.getLineageEntity('arn:context/run')).toEqual(context);
+        expect(await store.listAssociations({ destinationArn: 'arn:action/train' })).toEqual([old, link('arn:artifact/1', 'arn:action/train', 'ContributedTo')]);
+        expect(await store.listAssociations({ sourceArn: 'arn:action/train' })).toEqual([link('arn:action/train', 'arn:artifact/3', 'Produced'), link('arn:action/train', 'arn:context/run', 'AssociatedWith')]);
+        expect(await store.writeLineage({ entities: [], associations: [] })).toEqual([]);
+      });
+
+      it('writes lineage larger than one statement', async () => {
+        const entities = Array.from({ length: 2_500 }, (_, i) => artifact(`arn:artifact/${i}`, `s3://b/${i}.csv`));
+        const associations = entities.slice(1).map((e, i) => ({ sourceArn: `arn:artifact/${i}`, destinationArn: e.arn, type: 'DerivedFrom' as const, createdAt: i }));
+        await store.putLineageEntity(artifact('arn:artifact/old-1999', 's3://b/1999.csv'));
+        const result = await store.writeLineage({ entities, associations });
+        expect(result).toHaveLength(2_500);
+        expect(result[1999]?.arn).toBe('arn:artifact/old-1999');
+        expect(await store.getLineageEntity('s3://b/2499.csv')).toEqual(entities[2499]);
+        expect(await store.listAssociations({ destinationArn: 'arn:artifact/old-1999' })).toEqual([associations[1998]].map((a) => ({ ...a, destinationArn: 'arn:artifact/old-1999' })));
+        expect(await store.listAssociations({})).toHaveLength(2_499);
       });
     });
   });

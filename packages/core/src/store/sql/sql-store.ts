@@ -13,7 +13,15 @@ import type {
   StoreBatch,
 } from '../execution-store.js';
 import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from '../event-store.js';
-import type { LineageAssociation, LineageEntity } from '../lineage-store.js';
+import {
+  findStoredLineageEntity,
+  firstLineageEntities,
+  lineageEntityKeys,
+  resolveLineageAssociations,
+  type LineageAssociation,
+  type LineageEntity,
+  type LineageWrite,
+} from '../lineage-store.js';
 import type {
   ApprovalChange,
   CreateModelPackageInput,
@@ -370,6 +378,53 @@ export abstract class SqlStore implements CairnStore {
     return rows.map((r) => associationRows.fromRow(r));
   }
 
+  async writeLineage(write: LineageWrite): Promise<LineageEntity[]> {
+    if (write.entities.length === 0 && write.associations.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const firsts = firstLineageEntities(write.entities);
+      const found = new Map<string, LineageEntity>();
+      const conflicting: LineageEntity[] = [];
+      for (const part of chunk(firsts, this.rowsPerStatement(ENTITY_COLUMNS))) {
+        const inserted = await trx
+          .insertInto('lineage_entities')
+          .values(part.map((e) => entityRows.toRow(e) as EntityRowInsert))
+          .onConflict((oc) => oc.doNothing())
+          .returning('arn')
+          .execute();
+        const arns = new Set(inserted.map((r) => r.arn));
+        for (const entity of part) {
+          if (!arns.has(entity.arn)) conflicting.push(entity);
+          // As stored: absent fields stay absent, JSON round-trips.
+          else for (const key of lineageEntityKeys(entity)) found.set(key, entityRows.fromRow(entityRows.toRow(entity) as EntityRowInsert));
+        }
+      }
+      // Entities stored before this write: read back by ARN, and artifacts by URI.
+      for (const part of chunk(conflicting, this.rowsPerStatement(2))) {
+        const arns = part.map((e) => e.arn);
+        const uris = part.flatMap((e) => (e.kind === 'Artifact' && e.sourceUri ? [e.sourceUri] : []));
+        const rows = await trx
+          .selectFrom('lineage_entities')
+          .selectAll()
+          .where((eb) => eb.or([eb('arn', 'in', arns), ...(uris.length > 0 ? [eb.and([eb('kind', '=', 'Artifact'), eb('source_uri', 'in', uris)])] : [])]))
+          .execute();
+        for (const row of rows) {
+          const entity = entityRows.fromRow(row);
+          for (const key of lineageEntityKeys(entity)) found.set(key, entity);
+        }
+      }
+      const stored = write.entities.map((e) => findStoredLineageEntity(e, found) ?? e);
+      const associations = resolveLineageAssociations(write, stored);
+      for (const part of chunk(associations, this.rowsPerStatement(ASSOCIATION_COLUMNS))) {
+        await trx
+          .insertInto('lineage_associations')
+          .values(part.map((a) => associationRows.toRow(a) as AssociationRowInsert))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      return stored;
+    });
+  }
+
   async appendEvent(event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
     return this.db.transaction().execute((trx) => insertEvent(trx, event, sinkIds));
   }
@@ -564,6 +619,9 @@ type TokenRowInsert = CairnDatabase['callback_tokens'];
 type ModelPackageRowInsert = CairnDatabase['model_packages'];
 type EntityRowInsert = CairnDatabase['lineage_entities'];
 type AssociationRowInsert = CairnDatabase['lineage_associations'];
+/** Columns of `lineage_entities` and `lineage_associations` rows (bind parameters per row). */
+const ENTITY_COLUMNS = 8;
+const ASSOCIATION_COLUMNS = 4;
 
 /** Column order of step rows in the compiled upsert and its parameters. */
 const STEP_COLUMNS = ['execution_id', 'step_name', 'status', 'cache_key', 'end_time', 'updated_at', 'version', 'record'] as const;
