@@ -47,6 +47,12 @@ export interface CoordinatorOptions {
    */
   maxCommitSteps?: number;
   /**
+   * Attempts one execution launches per commit: when more steps become ready at once (a wide
+   * fan-out), the rest are launched after that commit, so the first jobs are dispatched after a
+   * commit of this many records instead of after one of all of them. @defaultValue 1_000
+   */
+  maxLaunchesPerCommit?: number;
+  /**
    * On resume, re-dispatch an in-flight attempt that has no handle yet as the same attempt instead
    * of starting a new one: right when its job may still be queued or running elsewhere (the
    * distributed runtime, whose dispatches are idempotent per attempt). @defaultValue false
@@ -92,6 +98,11 @@ interface LiveExecution {
   /** While `PipelineExperimentConfig` is being resolved (steps may read it); undefined once it is. */
   experimentReady: Promise<void> | undefined;
   timers: Map<string, NodeJS.Timeout>;
+  /** Ready steps taken from the scheduler (running there) and not launched yet; `launchHead` is the next. */
+  backlog: string[];
+  launchHead: number;
+  /** Set while `pump` launches, so launches that make more steps ready queue them instead of recursing. */
+  pumping: boolean;
   stopRequested: boolean;
   failReason: string | undefined;
   finished: boolean;
@@ -118,9 +129,11 @@ export class Coordinator {
   private flushScheduled = false;
   private flushing = false;
   private readonly maxCommitSteps: number;
+  private readonly maxLaunchesPerCommit: number;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.maxCommitSteps = options.maxCommitSteps ?? DEFAULT_MAX_COMMIT_STEPS;
+    this.maxLaunchesPerCommit = Math.max(1, options.maxLaunchesPerCommit ?? DEFAULT_MAX_LAUNCHES_PER_COMMIT);
   }
 
   /** Ids of the executions this coordinator drives. */
@@ -307,6 +320,9 @@ export class Coordinator {
       resultWaiters: new Set(),
       experimentReady: undefined,
       timers: new Map(),
+      backlog: [],
+      launchHead: 0,
+      pumping: false,
       stopRequested: record.status === 'Stopping',
       failReason: undefined,
       finished: false,
@@ -331,9 +347,33 @@ export class Coordinator {
 
   // ---- scheduling ---------------------------------------------------------------------------
 
+  /**
+   * Launches the steps the scheduler says are ready, up to `maxLaunchesPerCommit` per commit; the
+   * rest wait in the backlog and are launched once that commit is made (write-ahead still holds:
+   * each dispatch follows the commit of its own record).
+   */
   private pump(live: LiveExecution): void {
     if (live.finished) return;
-    for (const name of live.scheduler.takeReady()) this.startLaunch(live, name);
+    for (const name of live.scheduler.takeReady()) live.backlog.push(name);
+    if (!live.pumping) {
+      live.pumping = true;
+      try {
+        let launched = 0;
+        while (live.launchHead < live.backlog.length && launched < this.maxLaunchesPerCommit && !live.finished) {
+          this.startLaunch(live, live.backlog[live.launchHead++]!);
+          launched += 1;
+        }
+        if (live.launchHead >= live.backlog.length) {
+          live.backlog = [];
+          live.launchHead = 0;
+        } else if (!live.finished) {
+          live.after.push(() => this.pump(live));
+          this.queueFlush(live);
+        }
+      } finally {
+        live.pumping = false;
+      }
+    }
     this.checkSettled(live);
   }
 
@@ -747,6 +787,8 @@ export class Coordinator {
 
 /** Step records per group commit unless `CoordinatorOptions.maxCommitSteps` says otherwise. */
 const DEFAULT_MAX_COMMIT_STEPS = 2_000;
+/** Launches per execution per commit unless `CoordinatorOptions.maxLaunchesPerCommit` says otherwise. */
+const DEFAULT_MAX_LAUNCHES_PER_COMMIT = 1_000;
 
 /** One execution's share of a group commit: its buffered records and patch, and what runs after. */
 interface CommitPart {

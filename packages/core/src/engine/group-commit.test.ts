@@ -175,4 +175,59 @@ describe('Coordinator group commit', () => {
     await Promise.all([a, c].map((r) => coordinator.reportResult(r.id, 'B', 1, ok)));
     expect((await Promise.all(done)).map((r) => r.status)).toEqual(['Succeeded', 'Succeeded']);
   });
+
+  describe('a wide fan-out', () => {
+    const fan = (n: number) => [processing('root'), ...Array.from({ length: n }, (_, i) => processing(`m${i}`, { DependsOn: ['root'] })), processing('sink', { DependsOn: Array.from({ length: n }, (_, i) => `m${i}`) })];
+
+    it('launches at most maxLaunchesPerCommit steps per commit, each dispatched only after the commit of its own record', async () => {
+      const { store, dispatcher, coordinator, compiled, records } = await setup(1, fan(25), { maxLaunchesPerCommit: 10 });
+      const committedBefore = new Map<string, number>();
+      const dispatch = dispatcher.dispatch.bind(dispatcher);
+      dispatcher.dispatch = (work) => {
+        // How many batches had been committed when each step was dispatched.
+        committedBefore.set(work.stepName, store.batches.length);
+        dispatch(work);
+      };
+      const [record] = records as [ExecutionRecord];
+      startAll(coordinator, records, compiled);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+      const done = coordinator.waitFor(record.id)!;
+      await coordinator.reportResult(record.id, 'root', 1, ok);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(26);
+      // root Starting; root Succeeded + 10 Starting; 10; 5.
+      expect(store.batches.map((b) => b.steps?.length)).toEqual([1, 11, 10, 5]);
+      for (const [i, batch] of store.batches.entries()) {
+        for (const step of batch.steps ?? []) if (step.status === 'Starting') expect(committedBefore.get(step.stepName), step.stepName).toBe(i + 1);
+      }
+      await Promise.all(Array.from({ length: 25 }, (_, i) => coordinator.reportResult(record.id, `m${i}`, 1, ok)));
+      await expect.poll(() => dispatcher.dispatched.at(-1)?.stepName).toBe('sink');
+      await coordinator.reportResult(record.id, 'sink', 1, ok);
+      expect((await done).status).toBe('Succeeded');
+    });
+
+    it('launches nothing more from the backlog once a launched step fails, and ends Failed when the launched ones are done', async () => {
+      const { store, dispatcher, coordinator, compiled, records } = await setup(1, fan(25), { maxLaunchesPerCommit: 10 });
+      const [record] = records as [ExecutionRecord];
+      const held = gate();
+      startAll(coordinator, records, compiled);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+      const done = coordinator.waitFor(record.id)!;
+      await coordinator.reportResult(record.id, 'root', 1, ok);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(11);
+      // Hold the commit of the second chunk, fail a step of the first meanwhile.
+      store.hold = held.promise;
+      await expect.poll(() => store.batches.length).toBe(3);
+      const failed = coordinator.reportResult(record.id, 'm0', 1, { state: 'failed', error: { code: 'STEP_FAILED', message: 'boom', retryable: false } });
+      held.open();
+      store.hold = undefined;
+      expect(await failed).toBe(true);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(21);
+      await new Promise((r) => setTimeout(r, 20));
+      // The second chunk was committed before the failure; the rest of the backlog never starts.
+      expect(dispatcher.dispatched).toHaveLength(21);
+      await Promise.all(Array.from({ length: 19 }, (_, i) => coordinator.reportResult(record.id, `m${i + 1}`, 1, ok)));
+      expect((await done).status).toBe('Failed');
+      expect(await store.getStepExecution(record.id, 'm24')).toBeUndefined();
+    });
+  });
 });
