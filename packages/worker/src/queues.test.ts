@@ -26,6 +26,13 @@ describe('queues', () => {
     expect(() => parsePayload(ResultJobSchema, 'results', { ...failed, state: { state: 'failed', error: { code: 'NOPE', message: 'x', retryable: true } } })).toThrow(/malformed payload/);
   });
 
+  it("checks a job's step by its identity and keeps every other key of it (the definition was checked at submission)", () => {
+    const step = { ...work.request.step, RetryPolicies: [{ ExceptionType: ['Step.SERVICE_FAULT'], MaxAttempts: 2 }] };
+    expect(parsePayload(StepJobSchema, 'steps', { ...work, request: { ...work.request, step } }).request.step).toEqual(step);
+    expect(() => parsePayload(StepJobSchema, 'steps', { ...work, request: { ...work.request, step: { Type: 'Lambda' } } })).toThrow(/request\.step\.Name/);
+    expect(() => parsePayload(StepJobSchema, 'steps', { ...work, request: { ...work.request, arguments: [1] } })).toThrow(/request\.arguments/);
+  });
+
   it('reads Redis URLs into BullMQ connection options', () => {
     expect(redisOptionsFromUrl('rediss://u:p%40ss@cache.example:6380/3')).toMatchObject({ host: 'cache.example', port: 6380, username: 'u', password: 'p@ss', db: 3, tls: {}, maxRetriesPerRequest: null });
     expect(() => redisOptionsFromUrl('http://x')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, OrchestratorError, StepSchema, type JobState, type StepWork } from '@cairn/core';
+import { ErrorCode, OrchestratorError, type JobState, type JsonObject, type Step, type StepWork } from '@cairn/core';
 
 /**
  * The distributed runtime's queues and their payloads. Redis only carries work: every payload
@@ -29,7 +29,19 @@ export const RESULT_STREAM_GROUP = 'scheduler';
 /** The default BullMQ key prefix. */
 export const DEFAULT_QUEUE_PREFIX = 'cairn';
 
-const JsonObjectSchema = z.record(z.string(), z.json());
+/**
+ * A JSON object inside a payload. Payloads arrive as JSON text (BullMQ job data, stream entries)
+ * and are parsed with `JSON.parse`, so their values are JSON by construction: only the shape
+ * (an object) is checked, not every value again (which cost more than the rest of the payload).
+ */
+const JsonObjectSchema = z.record(z.string(), z.unknown()).transform((v) => v as JsonObject);
+
+/**
+ * A step of a `steps` job: its identity only. The full step was checked against the definition
+ * schema when the pipeline was submitted, and the scheduler copies it from that checked definition;
+ * checking all of it again for every job cost more than the rest of the job.
+ */
+const JobStepSchema = z.looseObject({ Name: z.string().min(1), Type: z.string().min(1) }).transform((v) => v as unknown as Step);
 
 /** `SerializedError` as it crosses a queue. */
 export const SerializedErrorSchema = z.object({
@@ -50,7 +62,7 @@ export const StepJobSchema = z.object({
   stepName: z.string().min(1),
   stepType: z.string(),
   attempt: z.number().int().positive(),
-  request: z.object({ step: StepSchema, arguments: JsonObjectSchema, stepFields: JsonObjectSchema.optional(), jobName: z.string() }),
+  request: z.object({ step: JobStepSchema, arguments: JsonObjectSchema, stepFields: JsonObjectSchema.optional(), jobName: z.string() }),
   handle: JsonObjectSchema.optional(),
   /** Polls made so far (backoff of long-running backend jobs). */
   polls: z.number().int().nonnegative().optional(),
