@@ -74,7 +74,8 @@ export class StepWorker {
     await assertNoEviction(options.connection);
     const { connection, prefix } = options;
     const { logger } = options;
-    const results = logConnectionErrors(new Redis(connection), logger, 'results stream');
+    // Auto-pipelining: the XADDs of jobs finishing in the same tick go out in one write.
+    const results = logConnectionErrors(new Redis({ ...connection, enableAutoPipelining: true }), logger, 'results stream');
     const subscriber = logConnectionErrors(new Redis(connection), logger, 'stop subscriber');
     const ref: { self?: StepWorker } = {};
     const worker = new Worker(QueueName.Steps, (job, token) => ref.self!.process(job, token), {
@@ -149,15 +150,17 @@ export class StepWorker {
 
   private async runJob(job: Job, token: string | undefined): Promise<void> {
     const work = parsePayload(StepJobSchema, QueueName.Steps, job.data) as StepJob;
-    const log = this.options.logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt });
+    // Made on first use: most no-op-sized jobs never log.
+    let child: Logger | undefined;
+    const logOf = (): Logger => (child ??= this.options.logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt }));
     const record = await this.currentState(job, work);
     if (!record) {
-      log.debug('stale step job skipped (the attempt is over)');
+      logOf().debug('stale step job skipped (the attempt is over)');
       return;
     }
     const maxDeliveries = this.options.maxDeliveries ?? 3;
     if (job.stalledCounter >= maxDeliveries) {
-      log.error({ deliveries: job.stalledCounter }, 'step lost its worker too often; failing it');
+      logOf().error({ deliveries: job.stalledCounter }, 'step lost its worker too often; failing it');
       await this.report(work, { state: 'failed', error: toSerializedError(workerLost(work, job.stalledCounter)) });
       return;
     }
@@ -171,10 +174,10 @@ export class StepWorker {
     const entry: Running = { controller: new AbortController(), stopRequested: record.status === 'Stopping', handedBack: false };
     this.running.set(jobId, entry);
     try {
-      const ctx = this.contextFor(work, entry, log);
+      const ctx = this.contextFor(work, entry, logOf);
       const state = executor.wait ? await this.runInProcess(executor, work, record, ctx, entry) : await this.pollOnce(executor, work, record, ctx, { job, token });
       if (state === undefined) return;
-      if (entry.handedBack || (this.closing && state.state !== 'succeeded')) return await handBack(job, token, log);
+      if (entry.handedBack || (this.closing && state.state !== 'succeeded')) return await handBack(job, token, logOf());
       await this.report(work, state);
     } finally {
       this.running.delete(jobId);
@@ -232,7 +235,7 @@ export class StepWorker {
     throw new DelayedError();
   }
 
-  private contextFor(work: StepJob, entry: Running, logger: Logger): ExecutionContext {
+  private contextFor(work: StepJob, entry: Running, logOf: () => Logger): ExecutionContext {
     return {
       executionId: work.executionId,
       executionArn: work.executionArn,
@@ -241,7 +244,9 @@ export class StepWorker {
       stepType: work.stepType,
       attempt: work.attempt,
       signal: entry.controller.signal,
-      logger,
+      get logger() {
+        return logOf();
+      },
       clock: this.clock,
       artifacts: this.options.artifacts,
       registry: this.options.registry ?? this.options.store,
