@@ -3,21 +3,59 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isTerminalExecutionStatus, type CairnStore, type ResultReporter } from '@cairn/core';
-import { settledWithin } from './promises.js';
 import { RESULT_STREAM_GROUP, ResultJobSchema, resultStreamKey, type ResultJob } from './queues.js';
 import { logConnectionErrors } from './redis.js';
 
-/** Field of a results stream entry that holds the `ResultJob` JSON. */
+/** Field of a results stream entry that holds the `ResultJob` JSON (one object, or an array of them). */
 const RESULT_FIELD = 'result';
 
+/** Results one stream entry carries at most (`ResultWriter`). */
+const MAX_RESULTS_PER_ENTRY = 256;
+
 /**
- * Appends a reported state to the results stream (`XADD`). With the services' connection options
- * (`maxRetriesPerRequest: null`, offline queue) the command waits out a Redis outage instead of
- * failing, and one cut mid-flight is sent again after the reconnect (a duplicate is harmless: the
- * coordinator rejects it).
+ * Appends reported states to the results stream as one entry (`XADD`; one `ResultJob` object, or
+ * an array of several). With the services' connection options (`maxRetriesPerRequest: null`, offline
+ * queue) the command waits out a Redis outage instead of failing, and one cut mid-flight is sent
+ * again after the reconnect (a duplicate is harmless: the coordinator rejects it).
  */
-export async function appendResult(redis: Redis, prefix: string, result: ResultJob): Promise<void> {
-  await redis.xadd(resultStreamKey(prefix), '*', RESULT_FIELD, JSON.stringify(result));
+export async function appendResult(redis: Redis, prefix: string, ...results: [ResultJob, ...ResultJob[]]): Promise<void> {
+  await redis.xadd(resultStreamKey(prefix), '*', RESULT_FIELD, JSON.stringify(results.length === 1 ? results[0] : results));
+}
+
+/**
+ * A worker's side of the results stream: the states reported in one event-loop turn (jobs that
+ * finish together) go out as one entry, so Redis, the scheduler's reads and its acknowledgements
+ * handle one entry per batch, not one per step. Each `append` resolves once its entry is written,
+ * and the worker completes the job only then, so a result is never lost behind a completed job.
+ */
+export class ResultWriter {
+  private pending: { result: ResultJob; settle: (err?: unknown) => void }[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Queues `result` for this turn's entry; resolves once that entry is in the stream. */
+  append(result: ResultJob): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ result, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (let i = 0; i < batch.length; i += MAX_RESULTS_PER_ENTRY) {
+      const part = batch.slice(i, i + MAX_RESULTS_PER_ENTRY);
+      const [first, ...rest] = part.map((p) => p.result) as [ResultJob, ...ResultJob[]];
+      appendResult(this.redis, this.prefix, first, ...rest).then(
+        () => part.forEach((p) => p.settle()),
+        (err: unknown) => part.forEach((p) => p.settle(err ?? new Error('XADD failed'))),
+      );
+    }
+  }
 }
 
 /** Options of the results reader. */
@@ -145,52 +183,66 @@ export class ResultReader {
   /** Applies every entry at once, waits for their commits, then acknowledges and deletes the settled ones. */
   private async applyBatch(entries: StreamEntry[]): Promise<void> {
     const driven = new Set(this.options.drivenExecutionIds());
-    // Reported in stream order (a `running` before the `succeeded` of the same attempt); committed together.
-    const settled = await Promise.all(entries.map(([id, fields]) => this.applyEntry(id, fields, driven)));
+    // One deadline for the whole batch: an entry not committed by then stays pending.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, this.options.applyTimeoutMs ?? 60_000, undefined)));
+    let settled: boolean[];
+    try {
+      // Reported in stream order (a `running` before the `succeeded` of the same attempt); committed together.
+      settled = await Promise.all(entries.map(([id, fields]) => this.applyEntry(id, fields, driven, deadline)));
+    } finally {
+      clearTimeout(timer);
+    }
     const done = entries.filter((_, i) => settled[i]).map(([id]) => id);
     if (done.length < entries.length) this.retryAt ??= Date.now() + (this.options.retryPendingMs ?? 5_000);
     if (done.length > 0) await this.redis.multi().xack(this.key, RESULT_STREAM_GROUP, ...done).xdel(this.key, ...done).exec();
   }
 
-  /** Resolves whether the entry is settled (applied, rejected as stale, or malformed); `false` leaves it pending. */
-  private async applyEntry(id: string, fields: string[] | null, driven: ReadonlySet<string>): Promise<boolean> {
+  /** Resolves whether the entry is settled (each of its results applied, rejected as stale, or malformed); `false` leaves it pending. */
+  private async applyEntry(id: string, fields: string[] | null, driven: ReadonlySet<string>, deadline: Promise<undefined>): Promise<boolean> {
     const { logger } = this.options;
-    const result = parseEntry(fields);
-    if (!result.success) {
-      logger.error({ stream: this.key, entryId: id, reason: result.reason }, 'malformed results stream entry dropped: run scheduler and workers of the same Cairn version on one queue prefix, and do not add entries to this stream by hand');
-      return true;
+    const { results, problems } = parseEntry(fields);
+    for (const reason of problems) {
+      logger.error({ stream: this.key, entryId: id, reason }, 'malformed results stream entry dropped: run scheduler and workers of the same Cairn version on one queue prefix, and do not add entries to this stream by hand');
     }
-    const { executionId, stepName, attempt, state } = result.data;
-    const log = logger.child({ executionId, step: stepName, attempt });
+    // Every result is handed over before any is awaited, so their order is kept.
+    const outcomes = results.map((result) => this.applyResult(id, result, driven, deadline));
+    return (await Promise.all(outcomes)).every(Boolean);
+  }
+
+  /** Resolves whether one result is settled (applied or rejected as stale); `false` keeps its entry pending. */
+  private async applyResult(id: string, result: ResultJob, driven: ReadonlySet<string>, deadline: Promise<undefined>): Promise<boolean> {
+    const { executionId, stepName, attempt, state } = result;
+    const log = (): Logger => this.options.logger.child({ executionId, step: stepName, attempt });
     let accepted: boolean | undefined;
     try {
-      accepted = await settledWithin(this.options.report(executionId, stepName, attempt, state), this.options.applyTimeoutMs ?? 60_000);
+      accepted = await Promise.race([this.options.report(executionId, stepName, attempt, state), deadline]);
     } catch (err) {
       // A result the coordinator cannot take is a bug; applying it again would fail again.
-      log.error({ err, entryId: id, state: state.state }, 'result could not be applied; dropped');
+      log().error({ err, entryId: id, state: state.state }, 'result could not be applied; dropped');
       return true;
     }
     if (accepted === undefined) {
-      log.warn({ entryId: id, state: state.state }, 'result not committed in time; it stays pending and is applied again');
+      log().warn({ entryId: id, state: state.state }, 'result not committed in time; it stays pending and is applied again');
       return false;
     }
     // Rejected by an execution still driven here: stale or duplicate. Rejected because the execution
     // was abandoned meanwhile (a failed store write): not recorded, so it is kept like the next case.
     if (accepted || (driven.has(executionId) && this.options.drivenExecutionIds().includes(executionId))) {
-      if (!accepted) log.debug({ state: state.state }, 'stale or duplicate result ignored');
+      if (!accepted) log().debug({ state: state.state }, 'stale or duplicate result ignored');
       return true;
     }
     // Not driven here (any more): keep it while its execution is active, for when the reconciler takes that over.
     const record = await this.options.store.getExecution(executionId).catch((err: unknown) => {
-      log.warn({ err }, 'could not read the execution of a result; it stays pending');
+      log().warn({ err }, 'could not read the execution of a result; it stays pending');
       return 'unknown' as const;
     });
     if (record === 'unknown') return false;
     if (record === undefined || isTerminalExecutionStatus(record.status)) {
-      log.debug({ state: state.state }, 'result of an execution that is over ignored');
+      log().debug({ state: state.state }, 'result of an execution that is over ignored');
       return true;
     }
-    log.info({ state: state.state }, 'result of an execution not driven here yet stays pending');
+    log().info({ state: state.state }, 'result of an execution not driven here yet stays pending');
     return false;
   }
 
@@ -210,17 +262,23 @@ function entriesOf(reply: unknown): StreamEntry[] {
   return streams?.[0]?.[1] ?? [];
 }
 
-/** The `ResultJob` of an entry's fields, or why it is malformed. */
-function parseEntry(fields: string[] | null): { success: true; data: ResultJob } | { success: false; reason: string } {
-  if (fields === null) return { success: false, reason: 'the entry was deleted while pending' };
+/** The `ResultJob`s of an entry's fields (one object or an array), and why any part of it is malformed. */
+function parseEntry(fields: string[] | null): { results: ResultJob[]; problems: string[] } {
+  if (fields === null) return { results: [], problems: ['the entry was deleted while pending'] };
   const index = fields.findIndex((f, i) => i % 2 === 0 && f === RESULT_FIELD);
-  if (index < 0) return { success: false, reason: `no "${RESULT_FIELD}" field` };
+  if (index < 0) return { results: [], problems: [`no "${RESULT_FIELD}" field`] };
   let json: unknown;
   try {
     json = JSON.parse(fields[index + 1]!);
   } catch (err) {
-    return { success: false, reason: `not JSON: ${(err as Error).message}` };
+    return { results: [], problems: [`not JSON: ${(err as Error).message}`] };
   }
-  const parsed = ResultJobSchema.safeParse(json);
-  return parsed.success ? { success: true, data: parsed.data as ResultJob } : { success: false, reason: z.prettifyError(parsed.error) };
+  const results: ResultJob[] = [];
+  const problems: string[] = [];
+  for (const [i, item] of (Array.isArray(json) ? json : [json]).entries()) {
+    const parsed = ResultJobSchema.safeParse(item);
+    if (parsed.success) results.push(parsed.data as ResultJob);
+    else problems.push(Array.isArray(json) ? `result ${i}: ${z.prettifyError(parsed.error)}` : z.prettifyError(parsed.error));
+  }
+  return { results, problems };
 }

@@ -18,7 +18,7 @@ import {
 import { settledWithin } from './promises.js';
 import { QueueName, StepJobSchema, channelNames, parsePayload, stepJobId, type ResultJob, type StepJob } from './queues.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
-import { appendResult } from './result-stream.js';
+import { ResultWriter } from './result-stream.js';
 import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of a step worker. */
@@ -50,7 +50,8 @@ const RUNNING_REPORT_DELAY_MS = 100;
 
 /**
  * Runs step attempts from the `steps` queue through the executors and reports each state on the
- * results stream (`XADD`, before the job completes). In-process jobs (local processes, Lambda handlers) run to completion here;
+ * results stream (`ResultWriter`: one `XADD` for the states of jobs finishing together, written
+ * before those jobs complete). In-process jobs (local processes, Lambda handlers) run to completion here;
  * backend jobs (SageMaker, callbacks) are started, then the same job is re-delayed for each poll,
  * so a long job holds no worker slot. Errors cross the queue as `SerializedError`.
  */
@@ -62,20 +63,23 @@ export class StepWorker {
   private constructor(
     private readonly options: StepWorkerOptions,
     private readonly worker: Worker,
-    /** Appends to the results stream. */
+    /** The connection of the results stream. */
     private readonly results: Redis,
     private readonly subscriber: Redis,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.writer = new ResultWriter(results, options.prefix);
   }
+
+  /** Appends reported states to the results stream, one entry per event-loop turn. */
+  private readonly writer: ResultWriter;
 
   /** Checks Redis (`noeviction`), then starts taking jobs. */
   static async start(options: StepWorkerOptions): Promise<StepWorker> {
     await assertNoEviction(options.connection);
     const { connection, prefix } = options;
     const { logger } = options;
-    // Auto-pipelining: the XADDs of jobs finishing in the same tick go out in one write.
-    const results = logConnectionErrors(new Redis({ ...connection, enableAutoPipelining: true }), logger, 'results stream');
+    const results = logConnectionErrors(new Redis(connection), logger, 'results stream');
     const subscriber = logConnectionErrors(new Redis(connection), logger, 'stop subscriber');
     const ref: { self?: StepWorker } = {};
     const worker = new Worker(QueueName.Steps, (job, token) => ref.self!.process(job, token), {
@@ -256,7 +260,7 @@ export class StepWorker {
   /** Sends a state to the scheduler (a state sent twice is rejected there). */
   private async report(work: StepJob, state: JobState): Promise<void> {
     const result: ResultJob = { executionId: work.executionId, stepName: work.stepName, attempt: work.attempt, state };
-    await appendResult(this.results, this.options.prefix, result);
+    await this.writer.append(result);
   }
 }
 

@@ -6,7 +6,7 @@ import type { ExecutionRecord, JobState } from '@cairn/core';
 import { redisTest as test } from '@cairn/test-support';
 import { RESULT_STREAM_GROUP, resultStreamKey, type ResultJob } from '../src/queues.js';
 import { redisOptionsFromUrl } from '../src/redis.js';
-import { ResultReader, appendResult, type ResultReaderOptions } from '../src/result-stream.js';
+import { ResultReader, ResultWriter, appendResult, type ResultReaderOptions } from '../src/result-stream.js';
 
 const succeeded = (executionId: string, stepName: string): ResultJob => ({ executionId, stepName, attempt: 1, state: { state: 'succeeded', properties: {} } });
 
@@ -108,6 +108,30 @@ describe('ResultReader (results stream)', () => {
     expect(h.applied.map((a) => a.stepName)).toEqual(['B']);
     const dropped = h.lines.filter((l) => String(l['msg']).startsWith('malformed results stream entry dropped'));
     expect(dropped.map((l) => l['reason'])).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/attempt/), 'no "result" field']);
+  });
+
+  test('the results a worker reports in one turn travel as one entry, each written before its append resolves, and are applied in order', async ({ redisUrl, prefix }) => {
+    const h = harness(redisUrl, prefix);
+    const writer = new ResultWriter(h.redis, prefix);
+    const written = [writer.append(succeeded('e1', 'A')), writer.append(succeeded('e1', 'B')), writer.append(succeeded('e1', 'C'))];
+    expect(await h.redis.xlen(h.key)).toBe(0);
+    await Promise.all(written);
+    expect(await h.redis.xlen(h.key)).toBe(1);
+    await writer.append(succeeded('e1', 'D'));
+    expect(await h.redis.xlen(h.key)).toBe(2);
+    await h.open();
+    await vi.waitFor(async () => expect(await h.backlog()).toEqual({ length: 0, pending: 0 }), { timeout: 5_000, interval: 20 });
+    expect(h.applied.map((a) => a.stepName)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  test('a malformed result among several of one entry is logged and dropped; the others are applied', async ({ redisUrl, prefix }) => {
+    const h = harness(redisUrl, prefix);
+    await h.open();
+    await h.redis.xadd(h.key, '*', 'result', JSON.stringify([succeeded('e1', 'A'), { ...succeeded('e1', 'B'), attempt: 0 }, succeeded('e1', 'C')]));
+    await vi.waitFor(async () => expect(await h.backlog()).toEqual({ length: 0, pending: 0 }), { timeout: 5_000, interval: 20 });
+    expect(h.applied.map((a) => a.stepName)).toEqual(['A', 'C']);
+    const dropped = h.lines.filter((l) => String(l['msg']).startsWith('malformed results stream entry dropped'));
+    expect(dropped.map((l) => l['reason'])).toEqual([expect.stringMatching(/^result 1: .*attempt/s)]);
   });
 
   test('a result of an active execution not driven here stays pending until it is; one of an ended execution is dropped', async ({ redisUrl, prefix }) => {
