@@ -204,7 +204,8 @@ export abstract class SqlStore implements CairnStore {
   async commit(batch: StoreBatch): Promise<void> {
     const writes = planStepWrites(batch.steps);
     await this.db.transaction().execute(async (trx) => {
-      await this.checkExistingSteps(trx, writes);
+      // PostgreSQL's upsert checks existence itself (one round trip less per commit); the check runs only to name a conflict.
+      if (this.dialect !== 'postgres') await this.checkExistingSteps(trx, writes);
       for (const layer of upsertLayers(batch.steps ?? [], writes)) await this.upsertSteps(trx, layer);
       await this.patchExecutions(trx, batch.executions ?? []);
     });
@@ -545,6 +546,8 @@ export abstract class SqlStore implements CairnStore {
     const records = `[${writes.map((w) => JSON.stringify(w.record)).join(',')}]`;
     const { numAffectedRows } = await trx.executeQuery(CompiledQuery.raw(PG_STEP_UPSERT, [records]));
     if (Number(numAffectedRows) !== writes.length) {
+      // Name the step at fault when a stored version tells which; else a concurrent writer won.
+      await this.checkExistingSteps(trx, writes);
       throw storeConflict(`${writes.length - Number(numAffectedRows)} of ${writes.length} step writes found a newer or existing version`);
     }
   }
@@ -687,10 +690,16 @@ function pgPatchStatement(columns: readonly string[]): string {
 const PG_STEP_VERSIONS =
   'select s.execution_id, s.step_name, s.version from step_executions s join unnest($1::text[], $2::text[]) as k(execution_id, step_name) on s.execution_id = k.execution_id and s.step_name = k.step_name';
 
-/** PostgreSQL: `compileStepUpsert` over a JSON array of step records (columns as `stepToRow` derives them). */
+/**
+ * PostgreSQL: `compileStepUpsert` over a JSON array of step records (columns as `stepToRow` derives
+ * them). A record past version 1 is written only over its stored row (never inserted), so a missing
+ * row shows in the affected count like a version conflict.
+ */
 const PG_STEP_UPSERT = `insert into step_executions (${STEP_COLUMNS.join(', ')})
 select r->>'executionId', r->>'stepName', r->>'status', r->>'cacheKey', (r->>'endTime')::bigint, (r->>'updatedAt')::bigint, (r->>'version')::integer, r
 from jsonb_array_elements($1::jsonb) as r
+where (r->>'version')::integer = 1
+  or exists (select 1 from step_executions s where s.execution_id = r->>'executionId' and s.step_name = r->>'stepName')
 on conflict (execution_id, step_name) do update set status = excluded.status, cache_key = excluded.cache_key, end_time = excluded.end_time,
   updated_at = excluded.updated_at, version = excluded.version, record = excluded.record
 where step_executions.version = excluded.version - 1`;
