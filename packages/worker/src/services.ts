@@ -81,6 +81,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
       stopDelivering.abort();
       await delivering;
       await scheduler.close();
+      await lineage.close();
       await events.close();
       await deployment.close();
     },

@@ -125,6 +125,7 @@ export class CliEnv {
     const backends = configuredBackends(config);
     const { artifacts } = backends;
     const executors = createExecutorRouter(backends.executors, backends.routes);
+    const lineage = lineageObserver({ store, artifacts, arnPrefix: config.arnPrefix, logger: this.logger });
     const runtime = new EmbeddedRuntime({
       store,
       executors,
@@ -132,11 +133,12 @@ export class CliEnv {
       logger: this.logger,
       arnPrefix: config.arnPrefix,
       registry: await this.modelRegistry(),
-      observers: [lineageObserver({ store, artifacts, arnPrefix: config.arnPrefix, logger: this.logger })],
+      observers: [lineage],
       callbackSink: (message) => this.callbackListeners.forEach((listener) => listener(message)),
     });
     this.onClose(async () => {
       await runtime.close();
+      await lineage.close();
       await backends.close();
     });
     return runtime;
