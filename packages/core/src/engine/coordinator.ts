@@ -103,6 +103,10 @@ interface LiveExecution {
   launchHead: number;
   /** Set while `pump` launches, so launches that make more steps ready queue them instead of recursing. */
   pumping: boolean;
+  /** Attempts launched into the write-ahead buffer since it was last taken for a commit. */
+  launchedThisCommit: number;
+  /** Whether launching the rest of the backlog is queued after the next commit. */
+  resumeQueued: boolean;
   stopRequested: boolean;
   failReason: string | undefined;
   finished: boolean;
@@ -323,6 +327,8 @@ export class Coordinator {
       backlog: [],
       launchHead: 0,
       pumping: false,
+      launchedThisCommit: 0,
+      resumeQueued: false,
       stopRequested: record.status === 'Stopping',
       failReason: undefined,
       finished: false,
@@ -358,16 +364,19 @@ export class Coordinator {
     if (!live.pumping) {
       live.pumping = true;
       try {
-        let launched = 0;
-        while (live.launchHead < live.backlog.length && launched < this.maxLaunchesPerCommit && !live.finished) {
+        while (live.launchHead < live.backlog.length && live.launchedThisCommit < this.maxLaunchesPerCommit && !live.finished) {
+          live.launchedThisCommit += 1;
           this.startLaunch(live, live.backlog[live.launchHead++]!);
-          launched += 1;
         }
         if (live.launchHead >= live.backlog.length) {
           live.backlog = [];
           live.launchHead = 0;
-        } else if (!live.finished) {
-          live.after.push(() => this.pump(live));
+        } else if (!live.finished && !live.resumeQueued) {
+          live.resumeQueued = true;
+          live.after.push(() => {
+            live.resumeQueued = false;
+            this.pump(live);
+          });
           this.queueFlush(live);
         }
       } finally {
@@ -804,6 +813,7 @@ function takePart(live: LiveExecution): CommitPart {
   live.dirty.clear();
   live.patch = undefined;
   live.after = [];
+  live.launchedThisCommit = 0;
   live.committed = undefined;
   return part;
 }

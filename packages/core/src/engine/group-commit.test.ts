@@ -205,6 +205,31 @@ describe('Coordinator group commit', () => {
       expect((await done).status).toBe('Succeeded');
     });
 
+    it('results arriving while the backlog waits do not launch more than maxLaunchesPerCommit into one commit', async () => {
+      const { store, dispatcher, coordinator, compiled, records } = await setup(1, fan(35), { maxLaunchesPerCommit: 10 });
+      const [record] = records as [ExecutionRecord];
+      startAll(coordinator, records, compiled);
+      await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+      const done = coordinator.waitFor(record.id)!;
+      const held = gate();
+      store.hold = held.promise;
+      const rootDone = coordinator.reportResult(record.id, 'root', 1, ok);
+      await expect.poll(() => store.batches.length).toBe(2);
+      held.open();
+      store.hold = undefined;
+      await rootDone;
+      // Results of the first chunk, each pumping the scheduler while 25 steps wait in the backlog.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => coordinator.reportResult(record.id, `m${i}`, 1, ok)));
+      await expect.poll(() => dispatcher.dispatched.length).toBe(36);
+      const starting = store.batches.map((b) => (b.steps ?? []).filter((s) => s.status === 'Starting').length);
+      expect(Math.max(...starting)).toBe(10);
+      expect(starting.reduce((a, b) => a + b, 0)).toBe(36);
+      await Promise.all(Array.from({ length: 25 }, (_, i) => coordinator.reportResult(record.id, `m${i + 10}`, 1, ok)));
+      await expect.poll(() => dispatcher.dispatched.at(-1)?.stepName).toBe('sink');
+      await coordinator.reportResult(record.id, 'sink', 1, ok);
+      expect((await done).status).toBe('Succeeded');
+    });
+
     it('launches nothing more from the backlog once a launched step fails, and ends Failed when the launched ones are done', async () => {
       const { store, dispatcher, coordinator, compiled, records } = await setup(1, fan(25), { maxLaunchesPerCommit: 10 });
       const [record] = records as [ExecutionRecord];
