@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -15,7 +16,6 @@ import {
   type StepExecutionRecord,
   type StepExecutor,
 } from '@cairn/core';
-import { settledWithin } from './promises.js';
 import { QueueName, StepJobSchema, channelNames, parsePayload, stepJobId, type ResultJob, type StepJob } from './queues.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
 import { ResultWriter } from './result-stream.js';
@@ -36,12 +36,28 @@ export interface StepWorkerOptions extends ClusterServiceOptions {
 }
 
 /** An attempt running in this worker. */
-interface Running {
-  controller: AbortController;
-  /** Set by a stop request: the attempt reports `stopped`. */
-  stopRequested: boolean;
+class Running {
   /** Set at shutdown past the deadline: the attempt goes back to the queue unreported. */
-  handedBack: boolean;
+  handedBack = false;
+  private controller: AbortController | undefined;
+  private aborted = false;
+
+  constructor(
+    /** Set by a stop request: the attempt reports `stopped`. */
+    public stopRequested: boolean,
+  ) {}
+
+  /** The attempt's abort signal, made on first use (most in-process jobs never read it). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted) this.controller.abort();
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
 }
 
 const FIRST_POLL_MS = 250;
@@ -104,6 +120,22 @@ export class StepWorker {
     return self;
   }
 
+  /** The shared wait of the jobs that started in the current window (see `runningReportDue`). */
+  private reportDue: { promise: Promise<undefined>; since: number } | undefined;
+
+  /**
+   * Resolves (with `undefined`) no sooner than `RUNNING_REPORT_DELAY_MS` and at most half that
+   * later: jobs starting within the same half-window share one timer instead of one each.
+   */
+  private runningReportDue(): Promise<undefined> {
+    const now = performance.now();
+    const window = RUNNING_REPORT_DELAY_MS / 2;
+    if (!this.reportDue || now - this.reportDue.since > window) {
+      this.reportDue = { promise: new Promise((resolve) => setTimeout(resolve, RUNNING_REPORT_DELAY_MS + window, undefined).unref()), since: now };
+    }
+    return this.reportDue.promise;
+  }
+
   /** Attempts running in this worker now. */
   get activeCount(): number {
     return this.running.size;
@@ -118,7 +150,7 @@ export class StepWorker {
     const deadline = setTimeout(() => {
       for (const entry of this.running.values()) {
         entry.handedBack = true;
-        entry.controller.abort();
+        entry.abort();
       }
     }, graceMs);
     try {
@@ -136,7 +168,7 @@ export class StepWorker {
     const entry = this.running.get(jobId);
     if (!entry) return;
     entry.stopRequested = true;
-    entry.controller.abort();
+    entry.abort();
   }
 
   /** The BullMQ processor: the worker edge, where non-retryable errors become `UnrecoverableError`. */
@@ -175,7 +207,7 @@ export class StepWorker {
       return;
     }
     const jobId = stepJobId(work);
-    const entry: Running = { controller: new AbortController(), stopRequested: record.status === 'Stopping', handedBack: false };
+    const entry = new Running(record.status === 'Stopping');
     this.running.set(jobId, entry);
     try {
       const ctx = this.contextFor(work, entry, logOf);
@@ -208,7 +240,7 @@ export class StepWorker {
       const handle = await executor.start(work.request, ctx);
       const finished = executor.wait!(handle, ctx);
       // Short jobs go Starting → Succeeded in one result; longer ones report `running` (progress, the handle) first.
-      const early = await settledWithin(finished, RUNNING_REPORT_DELAY_MS);
+      const early = await Promise.race([finished, this.runningReportDue()]);
       if (early) return early;
       await this.report(work, { state: 'running', handle });
       return finished;
@@ -247,7 +279,9 @@ export class StepWorker {
       stepName: work.stepName,
       stepType: work.stepType,
       attempt: work.attempt,
-      signal: entry.controller.signal,
+      get signal() {
+        return entry.signal;
+      },
       get logger() {
         return logOf();
       },

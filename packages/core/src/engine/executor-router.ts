@@ -50,6 +50,18 @@ export function createExecutorRouter(executors: StepExecutor[], routes: Executor
     if (id) return byId.get(id);
     return executors.find((e) => e.stepTypes.includes(step.Type)) ?? (routes.default ? byId.get(routes.default) : undefined);
   };
+  // Without routes by step name or image, the step type decides: one lookup per type (a worker
+  // receives a new step object with every job, so a cache by object would only grow the GC's work).
+  if (!routes.steps && !routes.images) {
+    const byType = new Map<string, StepExecutor | undefined>();
+    return {
+      executors,
+      executorFor(step) {
+        if (!byType.has(step.Type)) byType.set(step.Type, route(step));
+        return byType.get(step.Type);
+      },
+    };
+  }
   // Routes are fixed, and compiled steps are shared by every attempt: route each step once.
   const routed = new WeakMap<Step, StepExecutor | undefined>();
   return {
