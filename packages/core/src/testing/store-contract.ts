@@ -610,6 +610,55 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.listAssociations({ destinationArn: 'arn:artifact/old-1999' })).toEqual([associations[1998]].map((a) => ({ ...a, destinationArn: 'arn:artifact/old-1999' })));
         expect(await store.listAssociations({})).toHaveLength(2_499);
       });
+
+      it('writes quotes, backslashes, unicode and nested JSON as given, and leaves an absent URI, digest or properties absent', async () => {
+        const odd = `quote " apostrophe ' backslash \\ \\u0041 newline \n tab \t é 漢字 🙂 $1 ? {"a":1}`;
+        const entities: LineageEntity[] = [
+          {
+            arn: `arn:artifact/${odd}`,
+            kind: 'Artifact',
+            name: odd,
+            type: 'DataSet',
+            sourceUri: `s3://b/${odd}`,
+            digest: { kind: 'S3ETag', value: '"0123"' },
+            properties: { [odd]: odd, nested: { list: [1, 2.5, -3e-7, true, false, null, odd, []], empty: {}, none: null }, big: 2 ** 53 - 1 },
+            createdAt: 1,
+          },
+          { arn: 'arn:action/plain', kind: 'Action', name: 'plain', type: 'ModelTraining', createdAt: 2 },
+          { arn: 'arn:artifact/no-digest', kind: 'Artifact', name: 'model', type: 'Model', sourceUri: 's3://b/model', properties: {}, createdAt: 3 },
+        ];
+        const associations: LineageAssociation[] = [{ sourceArn: `arn:artifact/${odd}`, destinationArn: 'arn:action/plain', type: 'ContributedTo', createdAt: 4 }];
+        expect(await store.writeLineage({ entities, associations })).toStrictEqual(entities);
+        for (const entity of entities) expect(await store.getLineageEntity(entity.arn)).toStrictEqual(entity);
+        expect(await store.getLineageEntity(`s3://b/${odd}`)).toStrictEqual(entities[0]);
+        // Written again (the artifact under another ARN): the stored entities come back.
+        const again = await store.writeLineage({
+          entities: [{ ...entities[0]!, arn: 'arn:artifact/other', name: 'other' }, { ...entities[1]!, name: 'other' }, entities[2]!],
+          associations: [{ sourceArn: 'arn:artifact/other', destinationArn: 'arn:action/plain', type: 'SameAs', createdAt: 5 }],
+        });
+        expect(again).toStrictEqual(entities);
+        expect(await store.listAssociations({ destinationArn: 'arn:action/plain' })).toStrictEqual(associations);
+      });
+
+      it('writes more than 10,000 entities and 20,000 associations in one call', async () => {
+        const count = 12_000;
+        const entities = Array.from({ length: count }, (_, i) => artifact(`arn:artifact/${i}`, `s3://b/${i}.csv`));
+        const associations = entities.flatMap((e, i) =>
+          [i + 1, i + 2].filter((j) => j < count).map((j) => ({ sourceArn: e.arn, destinationArn: `arn:artifact/${j}`, type: 'DerivedFrom' as const, createdAt: i })),
+        );
+        const before = await store.putLineageEntity(artifact('arn:artifact/old-10500', 's3://b/10500.csv'));
+        await store.putLineageEntity(entities[11_999]!);
+        const result = await store.writeLineage({ entities, associations });
+        expect(result).toHaveLength(count);
+        expect(result[10_500]).toStrictEqual(before);
+        expect(result[11_999]).toStrictEqual(entities[11_999]);
+        expect(await store.getLineageEntity('arn:artifact/10500')).toBeUndefined();
+        expect(await store.getLineageEntity('s3://b/11998.csv')).toStrictEqual(entities[11_998]);
+        expect(await store.listAssociations({ destinationArn: 'arn:artifact/old-10500' })).toStrictEqual(
+          [associations[2 * 10_498 + 1]!, associations[2 * 10_499]!].map((a) => ({ ...a, destinationArn: 'arn:artifact/old-10500' })),
+        );
+        expect(await store.listAssociations({})).toHaveLength(2 * count - 3);
+      });
     });
   });
 }
