@@ -384,46 +384,87 @@ export abstract class SqlStore implements CairnStore {
     return this.db.transaction().execute(async (trx) => {
       const firsts = firstLineageEntities(write.entities);
       const found = new Map<string, LineageEntity>();
+      const { inserted, asStored } = await this.insertLineageEntities(trx, firsts);
       const conflicting: LineageEntity[] = [];
-      for (const part of chunk(firsts, this.rowsPerStatement(ENTITY_COLUMNS))) {
-        const inserted = await trx
-          .insertInto('lineage_entities')
-          .values(part.map((e) => entityRows.toRow(e) as EntityRowInsert))
-          .onConflict((oc) => oc.doNothing())
-          .returning('arn')
-          .execute();
-        const arns = new Set(inserted.map((r) => r.arn));
-        for (const entity of part) {
-          if (!arns.has(entity.arn)) conflicting.push(entity);
-          // As stored: absent fields stay absent, JSON round-trips.
-          else for (const key of lineageEntityKeys(entity)) found.set(key, entityRows.fromRow(entityRows.toRow(entity) as EntityRowInsert));
-        }
-      }
-      // Entities stored before this write: read back by ARN, and artifacts by URI.
-      for (const part of chunk(conflicting, this.rowsPerStatement(2))) {
-        const arns = part.map((e) => e.arn);
-        const uris = part.flatMap((e) => (e.kind === 'Artifact' && e.sourceUri ? [e.sourceUri] : []));
-        const rows = await trx
-          .selectFrom('lineage_entities')
-          .selectAll()
-          .where((eb) => eb.or([eb('arn', 'in', arns), ...(uris.length > 0 ? [eb.and([eb('kind', '=', 'Artifact'), eb('source_uri', 'in', uris)])] : [])]))
-          .execute();
-        for (const row of rows) {
-          const entity = entityRows.fromRow(row);
-          for (const key of lineageEntityKeys(entity)) found.set(key, entity);
-        }
+      firsts.forEach((entity, i) => {
+        if (!inserted.has(entity.arn)) conflicting.push(entity);
+        else for (const key of lineageEntityKeys(entity)) found.set(key, asStored(i));
+      });
+      for (const entity of await this.readLineageEntities(trx, conflicting)) {
+        for (const key of lineageEntityKeys(entity)) found.set(key, entity);
       }
       const stored = write.entities.map((e) => findStoredLineageEntity(e, found) ?? e);
-      const associations = resolveLineageAssociations(write, stored);
-      for (const part of chunk(associations, this.rowsPerStatement(ASSOCIATION_COLUMNS))) {
-        await trx
-          .insertInto('lineage_associations')
-          .values(part.map((a) => associationRows.toRow(a) as AssociationRowInsert))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+      await this.insertLineageAssociations(trx, resolveLineageAssociations(write, stored));
       return stored;
     });
+  }
+
+  /**
+   * Inserts the entities unless stored already (by ARN, or an artifact by URI); returns the ARNs
+   * it inserted and the i-th entity as stored (absent fields absent, JSON round-tripped).
+   */
+  private async insertLineageEntities(
+    trx: Db,
+    entities: readonly LineageEntity[],
+  ): Promise<{ inserted: ReadonlySet<string>; asStored: (i: number) => LineageEntity }> {
+    if (entities.length === 0) return { inserted: new Set(), asStored: (i) => entities[i]! };
+    if (this.dialect === 'postgres') {
+      const text = JSON.stringify(entities.map(entityJson));
+      const { rows } = await trx.executeQuery<{ arn: string }>(CompiledQuery.raw(PG_ENTITY_INSERT, [text]));
+      // The text the server parsed, parsed again: the entities as stored, made only when one is inserted.
+      let parsed: LineageEntity[] | undefined;
+      return { inserted: new Set(rows.map((r) => r.arn)), asStored: (i) => (parsed ??= JSON.parse(text) as LineageEntity[])[i]! };
+    }
+    const inserted = new Set<string>();
+    for (const part of chunk(entities, this.rowsPerStatement(ENTITY_COLUMNS))) {
+      const rows = await trx
+        .insertInto('lineage_entities')
+        .values(part.map((e) => entityRows.toRow(e) as EntityRowInsert))
+        .onConflict((oc) => oc.doNothing())
+        .returning('arn')
+        .execute();
+      for (const row of rows) inserted.add(row.arn);
+    }
+    return { inserted, asStored: (i) => entityRows.fromRow(entityRows.toRow(entities[i]!) as EntityRowInsert) };
+  }
+
+  /** The stored entities having the ARN of one of `entities`, or the URI of one of its artifacts. */
+  private async readLineageEntities(trx: Db, entities: readonly LineageEntity[]): Promise<LineageEntity[]> {
+    if (entities.length === 0) return [];
+    const uris = (part: readonly LineageEntity[]): string[] => part.flatMap((e) => (e.kind === 'Artifact' && e.sourceUri ? [e.sourceUri] : []));
+    if (this.dialect === 'postgres') {
+      const parameters = [entities.map((e) => e.arn), uris(entities)];
+      const { rows } = await trx.executeQuery<EntityRowInsert>(CompiledQuery.raw(PG_ENTITY_SELECT, parameters));
+      return rows.map((row) => entityRows.fromRow(row));
+    }
+    const found: LineageEntity[] = [];
+    for (const part of chunk(entities, this.rowsPerStatement(2))) {
+      const arns = part.map((e) => e.arn);
+      const partUris = uris(part);
+      const rows = await trx
+        .selectFrom('lineage_entities')
+        .selectAll()
+        .where((eb) => eb.or([eb('arn', 'in', arns), ...(partUris.length > 0 ? [eb.and([eb('kind', '=', 'Artifact'), eb('source_uri', 'in', partUris)])] : [])]))
+        .execute();
+      for (const row of rows) found.push(entityRows.fromRow(row));
+    }
+    return found;
+  }
+
+  /** Inserts the associations whose (source, destination) pair is not stored yet. */
+  private async insertLineageAssociations(trx: Db, associations: readonly LineageAssociation[]): Promise<void> {
+    if (associations.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await trx.executeQuery(CompiledQuery.raw(PG_ASSOCIATION_INSERT, [JSON.stringify(associations.map(associationJson))]));
+      return;
+    }
+    for (const part of chunk(associations, this.rowsPerStatement(ASSOCIATION_COLUMNS))) {
+      await trx
+        .insertInto('lineage_associations')
+        .values(part.map((a) => associationRows.toRow(a) as AssociationRowInsert))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
   }
 
   async appendEvent(event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
@@ -625,6 +666,36 @@ type AssociationRowInsert = CairnDatabase['lineage_associations'];
 /** Columns of `lineage_entities` and `lineage_associations` rows (bind parameters per row). */
 const ENTITY_COLUMNS = 8;
 const ASSOCIATION_COLUMNS = 4;
+
+/**
+ * PostgreSQL: lineage entities from one JSON array of `entityJson` objects (constant text, no
+ * bind parameter limit). `->` keeps a JSON `null` digest or properties as JSON, as a bound value
+ * would (`jsonb_to_recordset` would store SQL NULL). Returns the ARNs it inserted.
+ */
+const PG_ENTITY_INSERT = `insert into lineage_entities (arn, kind, name, type, source_uri, digest, properties, created_at)
+select r->>'arn', r->>'kind', r->>'name', r->>'type', r->>'sourceUri', r->'digest', r->'properties', (r->>'createdAt')::bigint
+from jsonb_array_elements($1::jsonb) as r
+on conflict do nothing
+returning arn`;
+
+/** PostgreSQL: stored lineage entities by ARN ($1) or artifact URI ($2), both text arrays. */
+const PG_ENTITY_SELECT = `select * from lineage_entities where arn = any($1::text[]) or (kind = 'Artifact' and source_uri = any($2::text[]))`;
+
+/** PostgreSQL: lineage associations from one JSON array of `associationJson` objects. */
+const PG_ASSOCIATION_INSERT = `insert into lineage_associations (source_arn, destination_arn, type, created_at)
+select r."sourceArn", r."destinationArn", r.type, r."createdAt"
+from jsonb_to_recordset($1::jsonb) as r("sourceArn" text, "destinationArn" text, type text, "createdAt" bigint)
+on conflict do nothing`;
+
+/** The fields of an entity that `lineage_entities` stores (a null URI is no URI, as in `entityRows`). */
+function entityJson(e: LineageEntity): Record<keyof LineageEntity, unknown> {
+  return { arn: e.arn, kind: e.kind, name: e.name, type: e.type, sourceUri: e.sourceUri ?? undefined, digest: e.digest, properties: e.properties, createdAt: e.createdAt };
+}
+
+/** The fields of an association that `lineage_associations` stores. */
+function associationJson(a: LineageAssociation): Record<keyof LineageAssociation, unknown> {
+  return { sourceArn: a.sourceArn, destinationArn: a.destinationArn, type: a.type, createdAt: a.createdAt };
+}
 
 /** Column order of step rows in the compiled upsert and its parameters. */
 const STEP_COLUMNS = ['execution_id', 'step_name', 'status', 'cache_key', 'end_time', 'updated_at', 'version', 'record'] as const;
