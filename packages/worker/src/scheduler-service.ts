@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, channelNames, parsePayload } from './queues.js';
+import { JobRetention } from './job-retention.js';
 import { LeaderLock, type LeaderLost } from './leader.js';
 import { Reconciler } from './reconciler.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
@@ -35,14 +36,19 @@ export interface SchedulerServiceOptions extends ClusterServiceOptions {
   leaderUnknownHistoryWaitMs?: number;
   /** Aborts the wait of a standby (SIGTERM): `start` then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** How long completed step jobs are kept, in milliseconds (see `JobRetention`). @defaultValue 86_400_000 (a day) */
+  completedStepJobRetentionMs?: number;
 }
 
 /** Default lifetime of the scheduler's leader lock, in milliseconds (outlives the 10 s Redis outage of the reliability tests). */
 export const DEFAULT_SCHEDULER_LEADER_TTL_MS = 30_000;
 
-/** Step jobs are kept a day after they complete, so re-enqueueing a finished attempt stays a no-op. */
+/**
+ * Completed step jobs are kept (so re-enqueueing a finished attempt stays a no-op) and removed by
+ * the scheduler's `JobRetention` after `completedStepJobRetentionMs`, in batches.
+ */
 const STEP_JOB_OPTIONS = {
-  removeOnComplete: { age: 24 * 3600, count: 1_000_000 },
+  removeOnComplete: false,
   removeOnFail: { age: 7 * 24 * 3600 },
   attempts: 5,
   backoff: { type: 'exponential', delay: 1_000 },
@@ -139,9 +145,11 @@ export class SchedulerService {
     const control = new Worker(QueueName.Control, (job: Job) => runControl(runtime, job, logger), { connection, prefix, concurrency: 8 });
     logConnectionErrors(control, logger, 'control worker');
     reconciler.start();
+    const retention = new JobRetention(steps, { keepMs: options.completedStepJobRetentionMs ?? 24 * 3600 * 1000, logger });
+    retention.start();
     logger.info({ prefix, driven: runtime.drivenExecutionIds.length }, 'scheduler started');
     // The lock goes last: it is released once nothing here drives.
-    const closers = [() => reconciler.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
+    const closers = [() => reconciler.stop(), () => retention.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
     return new SchedulerService(runtime, reconciler, closers, logger, lost);
   }
 
