@@ -84,6 +84,7 @@ export {
 } from './definition/steps.js';
 export { DEFINITION_VERSION, PipelineDefinitionSchema, type PipelineDefinition } from './definition/pipeline.js';
 export { parsePipelineDefinition, serializePipelineDefinition, type ParseOptions } from './definition/parse.js';
+export { compileSchema } from './definition/schema-ref.js';
 export { DEFINITION_LIMITS, type DefinitionLimits } from './definition/limits.js';
 export { formatJsonPath } from './definition/json-path.js';
 export type { CompiledPipeline, CompiledStep, StepReference } from './compile/types.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, OrchestratorError, type JobState, type JsonObject, type Step, type StepWork } from '@cairn/core';
+import { ErrorCode, OrchestratorError, compileSchema, type JobState, type JsonObject, type Step, type StepWork } from '@cairn/core';
 
 /**
  * The distributed runtime's queues and their payloads. Redis only carries work: every payload
@@ -34,14 +34,14 @@ export const DEFAULT_QUEUE_PREFIX = 'cairn';
  * and are parsed with `JSON.parse`, so their values are JSON by construction: only the shape
  * (an object) is checked, not every value again (which cost more than the rest of the payload).
  */
-const JsonObjectSchema = z.record(z.string(), z.unknown()).transform((v) => v as JsonObject);
+const JsonObjectSchema = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonObject>;
 
 /**
  * A step of a `steps` job: its identity only. The full step was checked against the definition
  * schema when the pipeline was submitted, and the scheduler copies it from that checked definition;
  * checking all of it again for every job cost more than the rest of the job.
  */
-const JobStepSchema = z.looseObject({ Name: z.string().min(1), Type: z.string().min(1) }).transform((v) => v as unknown as Step);
+const JobStepSchema = z.looseObject({ Name: z.string().min(1), Type: z.string().min(1) }) as unknown as z.ZodType<Step>;
 
 /** `SerializedError` as it crosses a queue. */
 export const SerializedErrorSchema = z.object({
@@ -55,7 +55,8 @@ export const SerializedErrorSchema = z.object({
 });
 
 /** Payload of a `steps` job: one attempt to start or resume, plus the poll count of a long job. */
-export const StepJobSchema = z.object({
+export const StepJobSchema = compileSchema(
+  z.object({
   executionId: z.string().min(1),
   executionArn: z.string(),
   pipelineName: z.string(),
@@ -68,7 +69,8 @@ export const StepJobSchema = z.object({
   polls: z.number().int().nonnegative().optional(),
   /** Set by the scheduler on a job that was still waiting when its step was stopped. */
   stopRequested: z.boolean().optional(),
-});
+  }),
+);
 /** A parsed `steps` job payload. */
 export type StepJob = StepWork & { polls?: number; stopRequested?: boolean };
 
@@ -81,12 +83,14 @@ export const JobStateSchema = z.discriminatedUnion('state', [
 ]);
 
 /** A results stream entry (field `result`, JSON). */
-export const ResultJobSchema = z.object({
+export const ResultJobSchema = compileSchema(
+  z.object({
   executionId: z.string().min(1),
   stepName: z.string().min(1),
   attempt: z.number().int().positive(),
   state: JobStateSchema,
-});
+  }),
+);
 /** A parsed results stream entry. */
 export interface ResultJob {
   executionId: string;
