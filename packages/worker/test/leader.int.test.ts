@@ -9,8 +9,8 @@ import { LeaderLock, leaderLockKey, type LeaderLockOptions, type LeaderLost } fr
 import { redisOptionsFromUrl } from '../src/redis.js';
 import { TcpProxy } from './distributed/tcp-proxy.js';
 
-/** Short leases keep the suite fast; bounds below are generous multiples of them. */
-const TTL_MS = 600;
+/** Short leases keep the suite fast, long enough that a loaded CI machine (event loop held a few hundred ms) does not miss a renewal; bounds below are generous multiples of them. */
+const TTL_MS = 1_500;
 
 type LogLine = { msg: string; [field: string]: unknown };
 
