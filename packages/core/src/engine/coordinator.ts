@@ -98,14 +98,9 @@ interface LiveExecution {
   /** While `PipelineExperimentConfig` is being resolved (steps may read it); undefined once it is. */
   experimentReady: Promise<void> | undefined;
   timers: Map<string, NodeJS.Timeout>;
-  /** Ready steps taken from the scheduler (running there) and not launched yet; `launchHead` is the next. */
-  backlog: string[];
-  launchHead: number;
-  /** Set while `pump` launches, so launches that make more steps ready queue them instead of recursing. */
-  pumping: boolean;
   /** Attempts launched into the write-ahead buffer since it was last taken for a commit. */
   launchedThisCommit: number;
-  /** Whether launching the rest of the backlog is queued after the next commit. */
+  /** Whether launching the steps still ready is queued after the next commit. */
   resumeQueued: boolean;
   stopRequested: boolean;
   failReason: string | undefined;
@@ -324,9 +319,6 @@ export class Coordinator {
       resultWaiters: new Set(),
       experimentReady: undefined,
       timers: new Map(),
-      backlog: [],
-      launchHead: 0,
-      pumping: false,
       launchedThisCommit: 0,
       resumeQueued: false,
       stopRequested: record.status === 'Stopping',
@@ -355,33 +347,21 @@ export class Coordinator {
 
   /**
    * Launches the steps the scheduler says are ready, up to `maxLaunchesPerCommit` per commit; the
-   * rest wait in the backlog and are launched once that commit is made (write-ahead still holds:
-   * each dispatch follows the commit of its own record).
+   * rest stay ready in the scheduler and are launched once that commit is made (write-ahead still
+   * holds: each dispatch follows the commit of its own record).
    */
   private pump(live: LiveExecution): void {
     if (live.finished) return;
-    for (const name of live.scheduler.takeReady()) live.backlog.push(name);
-    if (!live.pumping) {
-      live.pumping = true;
-      try {
-        while (live.launchHead < live.backlog.length && live.launchedThisCommit < this.maxLaunchesPerCommit && !live.finished) {
-          live.launchedThisCommit += 1;
-          this.startLaunch(live, live.backlog[live.launchHead++]!);
-        }
-        if (live.launchHead >= live.backlog.length) {
-          live.backlog = [];
-          live.launchHead = 0;
-        } else if (!live.finished && !live.resumeQueued) {
-          live.resumeQueued = true;
-          live.after.push(() => {
-            live.resumeQueued = false;
-            this.pump(live);
-          });
-          this.queueFlush(live);
-        }
-      } finally {
-        live.pumping = false;
-      }
+    const names = live.scheduler.takeReady(this.maxLaunchesPerCommit - live.launchedThisCommit);
+    live.launchedThisCommit += names.length;
+    for (const name of names) this.startLaunch(live, name);
+    if (!live.finished && !live.resumeQueued && live.scheduler.canStart) {
+      live.resumeQueued = true;
+      live.after.push(() => {
+        live.resumeQueued = false;
+        this.pump(live);
+      });
+      this.queueFlush(live);
     }
     this.checkSettled(live);
   }

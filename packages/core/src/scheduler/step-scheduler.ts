@@ -76,12 +76,11 @@ export class StepScheduler {
     for (let i = 0; i < this.names.length; i++) if (this.state[i] === PENDING && this.remaining[i] === 0) this.enqueue(i);
   }
 
-  /** Ready steps that may start now, honouring the parallelism limit; they count as running. */
-  takeReady(): string[] {
+  /** Ready steps that may start now, at most `limit`, honouring the parallelism limit; they count as running. */
+  takeReady(limit = Number.POSITIVE_INFINITY): string[] {
     const out: string[] = [];
-    while (!this.halted && this.runningCount < this.maxParallel && this.queueHead < this.queue.length) {
+    while (out.length < limit && this.canStart) {
       const i = this.queue[this.queueHead++]!;
-      if (this.state[i] !== READY) continue;
       this.state[i] = RUNNING;
       this.runningCount++;
       out.push(this.names[i]!);
@@ -120,6 +119,14 @@ export class StepScheduler {
   /** Stops handing out steps (stop requested); running steps finish. */
   halt(): void {
     this.halted = true;
+  }
+
+  /** Whether `takeReady` would hand out a step now (a ready step, no halt, room under the parallelism limit). */
+  get canStart(): boolean {
+    if (this.halted || this.runningCount >= this.maxParallel) return false;
+    // Entries that are no longer ready (released and re-enqueued, skipped) are passed over.
+    while (this.queueHead < this.queue.length && this.state[this.queue[this.queueHead]!] !== READY) this.queueHead++;
+    return this.queueHead < this.queue.length;
   }
 
   /** Steps in flight (started, or waiting for a retry). */
