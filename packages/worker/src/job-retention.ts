@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { PeriodicPass } from './periodic-pass.js';
 
 /** Options of `JobRetention`. */
 export interface JobRetentionOptions {
@@ -20,34 +21,20 @@ export interface JobRetentionOptions {
  * completion) stays a no-op; trimming them here in batches, instead of by every job's completion
  * (BullMQ's `removeOnComplete: { age }`), takes that work off the path of each step.
  */
-export class JobRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<number> | undefined;
-
+export class JobRetention extends PeriodicPass<number> {
   constructor(
     private readonly queue: Queue,
     private readonly options: JobRetentionOptions,
-  ) {}
-
-  /** Starts periodic passes. */
-  start(): void {
-    this.timer = setInterval(() => void this.trim(), this.options.intervalMs ?? 300_000);
-    this.timer.unref();
+  ) {
+    super(options.intervalMs ?? 300_000);
   }
 
-  /** Stops passes and waits for a running one. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pass;
-  }
-
-  /** One pass (shared with a pass already running); resolves how many jobs it removed. Errors are logged, not thrown. */
+  /** One pass now (joins a running one); resolves how many jobs it removed. Errors are logged, not thrown. */
   trim(): Promise<number> {
-    this.pass ??= this.run().finally(() => (this.pass = undefined));
-    return this.pass;
+    return this.runPass();
   }
 
-  private async run(): Promise<number> {
+  protected async run(): Promise<number> {
     const { keepMs, batch = 1_000, maxPerPass = 100_000, logger } = this.options;
     let removed = 0;
     try {

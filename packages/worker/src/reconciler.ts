@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EmbeddedRuntime } from '@cairn/core';
+import { PeriodicPass } from './periodic-pass.js';
 import type { QueueDispatcher } from './queue-dispatcher.js';
 
 /** Options of the reconciler. */
@@ -27,31 +28,17 @@ export interface ReconcileReport {
  * untouched. Finished step jobs are kept for a day, so an attempt whose result is not applied yet
  * still has its job and is never enqueued (and run) again.
  */
-export class Reconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<ReconcileReport> | undefined;
-
-  constructor(private readonly options: ReconcilerOptions) {}
+export class Reconciler extends PeriodicPass<ReconcileReport> {
+  constructor(private readonly options: ReconcilerOptions) {
+    super(options.intervalMs ?? 10_000);
+  }
 
   /** Runs one pass now (joins the running one, if any). */
   reconcile(): Promise<ReconcileReport> {
-    this.pass ??= this.run().finally(() => (this.pass = undefined));
-    return this.pass;
+    return this.runPass();
   }
 
-  /** Starts periodic passes. */
-  start(): void {
-    this.timer = setInterval(() => void this.reconcile(), this.options.intervalMs ?? 10_000);
-    this.timer.unref();
-  }
-
-  /** Stops periodic passes and waits for a running one. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pass;
-  }
-
-  private async run(): Promise<ReconcileReport> {
+  protected async run(): Promise<ReconcileReport> {
     const { runtime, logger } = this.options;
     try {
       const adopted = (await runtime.resume()).length;
