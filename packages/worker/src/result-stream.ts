@@ -29,7 +29,7 @@ export async function appendResult(redis: Redis, prefix: string, ...results: [Re
  * and the worker completes the job only then, so a result is never lost behind a completed job.
  */
 export class ResultWriter {
-  private pending: { result: ResultJob; settle: (err?: unknown) => void }[] = [];
+  private pending: { result: ResultJob; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -40,7 +40,7 @@ export class ResultWriter {
   append(result: ResultJob): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush());
-      this.pending.push({ result, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      this.pending.push({ result, resolve, reject });
     });
   }
 
@@ -51,8 +51,8 @@ export class ResultWriter {
       const part = batch.slice(i, i + MAX_RESULTS_PER_ENTRY);
       const [first, ...rest] = part.map((p) => p.result) as [ResultJob, ...ResultJob[]];
       appendResult(this.redis, this.prefix, first, ...rest).then(
-        () => part.forEach((p) => p.settle()),
-        (err: unknown) => part.forEach((p) => p.settle(err ?? new Error('XADD failed'))),
+        () => part.forEach((p) => p.resolve()),
+        (err: unknown) => part.forEach((p) => p.reject(err)),
       );
     }
   }
