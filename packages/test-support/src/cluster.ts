@@ -1,15 +1,9 @@
 import { postgresTest } from './postgres.js';
-import { startRedis, uniqueRedisPrefix } from './redis-server.js';
+import { redisUrlFixture } from './redis.js';
+import { uniqueRedisPrefix } from './redis-server.js';
 
 /**
  * Vitest fixture for the distributed runtime: `postgresTest`'s `databaseUrl` and fresh `schema`,
- * plus `redisUrl` (one server per worker) and a `prefix` unique per test.
+ * plus `redisTest`'s `redisUrl` (one server per worker) and `prefix` (unique per test).
  */
-export const clusterTest = postgresTest
-  // eslint-disable-next-line no-empty-pattern
-  .extend('redisUrl', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    const server = await startRedis();
-    onCleanup(server.stop);
-    return server.url;
-  })
-  .extend('prefix', () => uniqueRedisPrefix());
+export const clusterTest = postgresTest.extend('redisUrl', { scope: 'worker' }, redisUrlFixture).extend('prefix', () => uniqueRedisPrefix());
