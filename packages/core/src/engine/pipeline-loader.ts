@@ -142,7 +142,7 @@ export class PipelineLoader {
 }
 
 /** Deep-freezes what executions share of a compiled pipeline: the definition, its steps and their edges. */
-export function freezeCompiledPipeline(compiled: CompiledPipeline): CompiledPipeline {
+function freezeCompiledPipeline(compiled: CompiledPipeline): CompiledPipeline {
   if (Object.isFrozen(compiled)) return compiled;
   deepFreeze(compiled.definition);
   for (const step of compiled.steps.values()) deepFreeze(step);
