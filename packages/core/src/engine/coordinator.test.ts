@@ -7,7 +7,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { CairnStore } from '../store/store.js';
 import { Coordinator } from './coordinator.js';
 import { definition, ManualClock, memoryArtifacts, processing, silentLogger } from './engine-test-support.js';
-import type { StepDispatcher, StepRef, StepWork } from './types.js';
+import type { ExecutionObserver, StepDispatcher, StepRef, StepWork } from './types.js';
 
 /** A dispatcher that only records what it was asked to do; tests report results by hand. */
 class RecordingDispatcher implements StepDispatcher {
@@ -45,9 +45,9 @@ async function setup(store: CairnStore, steps: unknown[]) {
 }
 
 /** A second coordinator (a restarted process) resuming the execution `first` started. */
-async function restart(store: CairnStore, first: Awaited<ReturnType<typeof setup>>) {
+async function restart(store: CairnStore, first: Awaited<ReturnType<typeof setup>>, observers: ExecutionObserver[] = []) {
   const dispatcher = new RecordingDispatcher();
-  const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock });
+  const coordinator = new Coordinator({ store, artifacts: memoryArtifacts(), dispatcher, logger: silentLogger, clock: first.clock, observers });
   await coordinator.resume((await store.getExecution(first.record.id))!, first.compiled);
   return { coordinator, dispatcher };
 }
@@ -103,6 +103,19 @@ describe('Coordinator', () => {
     expect(byStep['A']).toMatchObject({ attempt: 1, handle: { pid: 7 } });
     expect(byStep['B']).toMatchObject({ attempt: 2 });
     expect(byStep['B']!.handle).toBeUndefined();
+  });
+
+  it('tells observers which steps had finished when it resumes an execution', async () => {
+    const store = new MemoryStore();
+    const first = await setup(store, [processing('A'), processing('B')]);
+    first.coordinator.start(first.record, first.compiled);
+    await expect.poll(() => first.dispatcher.dispatched.length).toBe(2);
+    await first.coordinator.reportResult(first.record.id, 'A', 1, ok);
+    first.coordinator.close();
+
+    const resumed: { executionId: string; steps: string[] }[] = [];
+    await restart(store, first, [{ onExecutionResumed: (execution, steps) => void resumed.push({ executionId: execution.id, steps: steps.map((s) => `${s.stepName}:${s.status}`) }) }]);
+    await expect.poll(() => resumed).toEqual([{ executionId: first.record.id, steps: ['A:Succeeded'] }]);
   });
 
   it('resolves step-level fields again when it re-dispatches after a restart', async () => {

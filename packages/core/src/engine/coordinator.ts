@@ -195,6 +195,10 @@ export class Coordinator {
     if (this.live.has(record.id)) return;
     const live = this.open(record, compiled, records);
     const inFlight = records.filter((r) => !isTerminalStepStatus(r.status));
+    if (this.options.observers?.length) {
+      const finished = records.filter((r) => isTerminalStepStatus(r.status));
+      this.notify(live, (o) => o.onExecutionResumed?.(live.record, finished));
+    }
     live.scheduler.restore(succeededSteps(records), inFlight.map((r) => r.stepName), excludedOf(record, compiled));
     if (records.some((r) => r.status === 'Failed' || r.status === 'Stopped')) live.scheduler.halt();
     live.failReason = records.find((r) => r.stepType === 'Fail' && r.status === 'Failed')?.failureReason;

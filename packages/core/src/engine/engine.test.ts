@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrchestratorError } from '../errors.js';
 import type { ExecutionHandle, JobState } from '../executor.js';
 import type { StepExecutionRecord } from '../store/execution-store.js';
+import { lineageObserver } from '../lineage/lineage-observer.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { toDescribePipelineExecution, toPipelineExecutionStep } from './api-shapes.js';
 import { sendCallbackFailure, sendCallbackSuccess, type CallbackMessage } from './callback-executor.js';
@@ -386,6 +387,24 @@ describe('EmbeddedRuntime', () => {
     expect(polled[0]).toEqual({ jobName: first.executor.starts[0]!.jobName });
     expect(second.executor.startsOf('A')).toBe(0);
     expect(second.executor.startsOf('B')).toBe(1);
+  });
+
+  it('resumes after a crash: records the lineage of steps that finished before it but whose lineage write was cut off', async () => {
+    const store = new MemoryStore();
+    const arnPrefix = 'arn:aws:sagemaker:local:000000000000';
+    // The first process finishes A, then dies before its lineage is written (the write never ends).
+    const stalled = Object.assign(Object.create(store) as MemoryStore, { writeLineage: () => new Promise<never>(() => undefined) });
+    const first = setup({ B: () => new Promise<JobState>(() => undefined) }, { store, observers: [lineageObserver({ store: stalled, arnPrefix })] });
+    const started = await first.runtime.startExecution({ pipelineName: 'P', definition: definition([processing('A'), processing('B', { DependsOn: ['A'] })]) as never });
+    await vi.waitFor(async () => expect((await first.steps(started.id)).get('B')).toMatchObject({ status: 'Executing' }));
+    await first.runtime.close();
+
+    const lineage = lineageObserver({ store, arnPrefix });
+    const second = setup({}, { store, observers: [lineage] });
+    await second.runtime.resume();
+    expect((await second.runtime.waitForExecution(started.id)).status).toBe('Succeeded');
+    await lineage.close();
+    for (const step of ['a', 'b']) expect(await store.getLineageEntity(`${arnPrefix}:action/${started.id}-${step}`)).toMatchObject({ kind: 'Action', properties: { Status: 'Succeeded' } });
   });
 
   it('observers see finished steps and executions; their errors do not fail the execution', async () => {

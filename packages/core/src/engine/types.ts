@@ -37,6 +37,13 @@ export interface ExecutionObserver {
   onStepFinished?(execution: ExecutionRecord, step: StepExecutionRecord, request?: StepRequest): void | Promise<void>;
   /** The execution reached a terminal status. */
   onExecutionFinished?(execution: ExecutionRecord): void | Promise<void>;
+  /**
+   * This process resumed driving an active execution (after a restart or a scheduler failover);
+   * `finishedSteps` are its steps already in a terminal status. `onStepFinished` was called for each
+   * of them by the process that finished it, but an observer that writes asynchronously may have
+   * lost the last of those writes in a crash: this is where it can make them up.
+   */
+  onExecutionResumed?(execution: ExecutionRecord, finishedSteps: readonly StepExecutionRecord[]): void | Promise<void>;
 }
 
 /** A progress event: every committed status change of an execution or one of its steps. */

@@ -191,6 +191,39 @@ describe('lineageObserver', () => {
     expect(await store.listAssociations({ destinationArn: `${TEST_ARN_PREFIX}:context/p-${execution.id}` })).toHaveLength(280);
   });
 
+  it('on resume, records the finished steps whose Action a crash left unwritten, and only those', async () => {
+    const { store, writes } = spiedStore();
+    const { execution, steps } = diamondsRun(1);
+    const [preprocess, train, evaluate, register] = steps as [StepExecutionRecord, StepExecutionRecord, StepExecutionRecord, StepExecutionRecord];
+    const before = lineageObserver(options(store, quickArtifacts));
+    await before.onStepFinished(execution, preprocess);
+    await before.onStepFinished(execution, train);
+    // The process died before Evaluate's and Register's lineage was written; a copied step never had any here.
+    const copied = makeStepRecord(execution.id, 'Copied', { status: 'Succeeded', selectiveSource: { sourceExecutionArn: 'arn:source' } });
+    writes.mockClear();
+    const fake = fakeArtifacts();
+    const after = lineageObserver(options(store, fake.artifacts));
+    await after.onExecutionResumed(execution, [preprocess, train, evaluate, register, copied]);
+    expect(writes.mock.calls.flatMap(([w]) => w.entities.filter((e) => e.kind === 'Action').map((e) => e.name))).toEqual(['Evaluate', 'Register']);
+    expect(fake.digested.some((uri) => uri.endsWith('/train'))).toBe(false);
+    const oneByOne = new MemoryStore();
+    for (const step of steps) await recordStepLineage({ store: oneByOne, artifacts: quickArtifacts, arnPrefix: TEST_ARN_PREFIX, clock: { now: () => 7 } }, execution, step);
+    expect(await dump(store)).toEqual(await dump(oneByOne));
+
+    writes.mockClear();
+    await after.onExecutionResumed(execution, steps);
+    expect(writes).not.toHaveBeenCalled();
+  });
+
+  it('close waits for the lineage a resume is making up', async () => {
+    const { store } = spiedStore();
+    const { execution, steps } = diamondsRun(2);
+    const observer = lineageObserver(options(store, fakeArtifacts().artifacts, { maxDelayMs: 600_000 }));
+    void observer.onExecutionResumed(execution, steps);
+    await observer.close();
+    expect(await store.getLineageEntity(`${TEST_ARN_PREFIX}:action/${execution.id}-register`)).toMatchObject({ kind: 'Action', name: 'Register' });
+  });
+
   it('flush and close write everything finished before them without waiting for the batch delay', async () => {
     const { store, writes } = spiedStore();
     const observer = lineageObserver(options(store, fakeArtifacts().artifacts, { maxDelayMs: 600_000 }));

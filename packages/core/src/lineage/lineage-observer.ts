@@ -6,6 +6,7 @@ import {
   ArtifactDigests,
   DEFAULT_DIGEST_CONCURRENCY,
   prepareStepLineage,
+  stepActionArn,
   writeStepLineage,
   type KnownLineage,
   type LineageRecorderOptions,
@@ -36,6 +37,12 @@ export interface LineageObserverOptions extends LineageRecorderOptions {
 export interface LineageObserver extends ExecutionObserver {
   /** Queues the step's lineage; resolves once it is written or its failure logged (never rejects). */
   onStepFinished(execution: ExecutionRecord, step: StepExecutionRecord, request?: StepRequest): Promise<void>;
+  /**
+   * Records the finished steps of a resumed execution whose Action is not stored: the lineage a
+   * crash cut off between a step's commit and its lineage write. Resolves once they are written or
+   * their failure logged (never rejects).
+   */
+  onExecutionResumed(execution: ExecutionRecord, finishedSteps: readonly StepExecutionRecord[]): Promise<void>;
   /** Writes the lineage of every step finished before the call, without waiting for more; resolves when it is written or its failure logged. */
   flush(): Promise<void>;
   /** Flushes; steps that finish afterwards are written without a batch delay. Call it before closing the store. */
@@ -44,6 +51,8 @@ export interface LineageObserver extends ExecutionObserver {
 
 const DEFAULT_MAX_BATCH_STEPS = 500;
 const DEFAULT_CACHE_SIZE = 4096;
+/** Action lookups at once when a resumed execution's lineage is checked. */
+const RECOVERY_LOOKUPS = 8;
 /** Single-step writes that may fail in a row, after a batch failed, before the rest of it is given up (the store is down, not one step bad). */
 const MAX_FAILURES_IN_A_ROW = 3;
 
@@ -146,6 +155,33 @@ class BatchedLineageObserver implements LineageObserver {
     this.unfinished.add(done);
     void done.finally(() => this.unfinished.delete(done));
     return done;
+  }
+
+  onExecutionResumed(execution: ExecutionRecord, finishedSteps: readonly StepExecutionRecord[]): Promise<void> {
+    // Steps copied from another execution (selective execution) never had lineage of their own here.
+    const candidates = finishedSteps.filter((s) => !s.selectiveSource);
+    const done = this.recover(execution, candidates).catch((err: unknown) =>
+      this.logger.error({ err, executionId: execution.id }, 'cannot check the lineage of a resumed execution; the execution is not affected'),
+    );
+    this.unfinished.add(done);
+    void done.finally(() => this.unfinished.delete(done));
+    return done;
+  }
+
+  /** Looks up each step's Action (a few at a time) and records the steps that have none. */
+  private async recover(execution: ExecutionRecord, steps: readonly StepExecutionRecord[]): Promise<void> {
+    const missing: StepExecutionRecord[] = [];
+    let next = 0;
+    const lookUp = async (): Promise<void> => {
+      while (next < steps.length) {
+        const step = steps[next++]!;
+        if (!(await this.options.store.getLineageEntity(stepActionArn(this.options.arnPrefix, execution.id, step.stepName)))) missing.push(step);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RECOVERY_LOOKUPS, steps.length) }, lookUp));
+    if (missing.length === 0) return;
+    this.logger.info({ executionId: execution.id, steps: missing.length }, 'recording the lineage of finished steps that a restart cut off');
+    await Promise.all(missing.map((step) => this.onStepFinished(execution, step)));
   }
 
   async flush(): Promise<void> {

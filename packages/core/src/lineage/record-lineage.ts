@@ -221,7 +221,7 @@ export async function prepareStepLineage(
   }
 
   const args = request?.arguments ?? step.resolvedArguments;
-  const actionArn = `${arnPrefix}:action/${execution.id}-${slug(step.stepName)}`;
+  const actionArn = stepActionArn(arnPrefix, execution.id, step.stepName);
   entities.push({
     arn: actionArn,
     kind: 'Action',
@@ -243,6 +243,11 @@ export async function prepareStepLineage(
   }
   const registered = step.stepType === 'RegisterModel' ? artifacts.map((artifact, i) => ({ artifact, role: found[i]?.role ?? 'input' })) : undefined;
   return { ref: `${execution.id}/${step.stepName}`, entities, associations, ...(registered ? { registered } : {}), createdAt: now };
+}
+
+/** The ARN of the Action that records a step's run in an execution. @internal */
+export function stepActionArn(arnPrefix: string, executionId: string, stepName: string): string {
+  return `${arnPrefix}:action/${executionId}-${slug(stepName)}`;
 }
 
 /**
