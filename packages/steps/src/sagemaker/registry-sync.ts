@@ -3,8 +3,6 @@ import { ModelApprovalStatus, type RemoteModelRegistry } from '@cairn/core';
 import { classifyAwsError } from './aws-errors.js';
 import { sagemakerModelPackageArn } from './mirrored-versions.js';
 
-export { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from './mirrored-versions.js';
-
 const STATUSES: readonly unknown[] = Object.values(ModelApprovalStatus);
 
 /**

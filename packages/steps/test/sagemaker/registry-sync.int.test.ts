@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, ModelRegistry, type JsonObject } from '@cairn/core';
 import { sagemakerExecutor } from '../../src/sagemaker/sagemaker-executor.js';
-import { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn, sagemakerModelRegistry } from '../../src/sagemaker/registry-sync.js';
+import { SAGEMAKER_ARN_KEY, sagemakerModelPackageArn } from '../../src/sagemaker/mirrored-versions.js';
+import { sagemakerModelRegistry } from '../../src/sagemaker/registry-sync.js';
 import { executionContext, pollUntilDone, sagemakerClient, stepRequest, useFakeAws } from './support.js';
 
 const fake = useFakeAws();
