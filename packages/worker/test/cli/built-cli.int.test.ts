@@ -1,25 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { clusterTest } from '@cairn/test-support';
-import { runRecordingLoads } from '@cairn/test-support/module-loads';
-import { buildState } from '../../bin/build-state.js';
+import { DIST_MAIN, describeBuilt, runCairn } from './built-cli-support.js';
 
 /**
  * `cairn scheduler` and `cairn worker` from the build (dist/) as operators run them, with SageMaker
  * and S3 configured: at rest they load neither tsx nor the AWS SDK (it loads when a step first calls
- * SageMaker or S3). Needs a current `pnpm build` (see built-cli.test.ts) and Redis + PostgreSQL.
+ * SageMaker or S3). Needs a current `pnpm build` (see built-cli-support.ts) and Redis + PostgreSQL.
  */
-
-const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-const STATE = buildState();
-const REQUIRED = process.env['CAIRN_TEST_BUILT_CLI'] === '1';
 
 const test = clusterTest;
 
-describe.skipIf(STATE !== 'built' && !REQUIRED)('services from the built cairn CLI', () => {
+describeBuilt('services from the built cairn CLI', () => {
   for (const [service, started] of [['scheduler', 'scheduler started'], ['worker', 'step worker started']] as const) {
     test(`cairn ${service} runs on plain Node without tsx or the AWS SDK, SageMaker and S3 configured`, { timeout: 60_000 }, async ({ databaseUrl, schema, redisUrl, prefix }) => {
       const dir = mkdtempSync(join(tmpdir(), `cairn-built-${service}-`));
@@ -27,9 +21,9 @@ describe.skipIf(STATE !== 'built' && !REQUIRED)('services from the built cairn C
         const config = join(dir, 'cairn.config.json');
         writeFileSync(config, JSON.stringify({ workspace: join(dir, 'ws'), backends: { default: 'sagemaker' }, artifacts: { backend: 's3' }, sagemaker: { region: 'eu-west-1' } }));
         const database = `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}schema=${schema}`;
-        const run = await runRecordingLoads([BIN, '--config', config, '--redis', redisUrl, '--database', database, service, '--queue-prefix', prefix], {
+        const run = await runCairn(['--config', config, '--redis', redisUrl, '--database', database, service, '--queue-prefix', prefix], {
+          from: 'dist',
           cwd: dir,
-          env: { ...process.env, CAIRN_CLI_FROM: 'dist' },
           until: async (child, output) => {
             await vi.waitFor(() => expect(output()).toContain(`"msg":"${started}"`), { timeout: 30_000, interval: 100 });
             child.kill('SIGTERM');
@@ -39,7 +33,7 @@ describe.skipIf(STATE !== 'built' && !REQUIRED)('services from the built cairn C
         // the shutdown handler's installation ends the process at once (it has taken no work yet).
         expect([0, 'SIGTERM'], run.stderr).toContain(run.code);
         expect(run.stderr).toContain(`"msg":"${started}"`);
-        expect(run.loaded).toContain(new URL('../../dist/cli/main.js', import.meta.url).href);
+        expect(run.loaded).toContain(DIST_MAIN);
         const unwanted = run.loaded.filter((url) => /\/tsx@|@aws-sdk|@smithy|\.[cm]?ts$/.test(url));
         expect(unwanted).toEqual([]);
       } finally {

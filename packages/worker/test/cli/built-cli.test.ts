@@ -1,32 +1,24 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runRecordingLoads, type RecordedRun } from '@cairn/test-support/module-loads';
-import { buildState } from '../../bin/build-state.js';
+import type { RecordedRun } from '@cairn/test-support/module-loads';
+import { DIST_MAIN, STATE, describeBuilt, runCairn, type CairnFrom } from './built-cli-support.js';
 import { fixture } from './harness.js';
 
 /**
  * The `cairn` executable from the build (dist/) on plain Node: no tsx, no TypeScript source, no AWS
- * SDK unless something needs them. Needs a current `pnpm build`; `pnpm test:all` builds first and
- * sets CAIRN_TEST_BUILT_CLI=1, which makes a missing or stale build a failure instead of a skip.
+ * SDK unless something needs them. Needs a current `pnpm build` (see built-cli-support.ts).
  */
 
-const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-const STATE = buildState();
-const REQUIRED = process.env['CAIRN_TEST_BUILT_CLI'] === '1';
 const FIXTURES = fixture('');
 
 /** Runs `cairn <args>` in the fixtures directory, recording the modules it loads. */
-function cairn(args: readonly string[], from: 'dist' | 'source' | 'auto'): Promise<RecordedRun> {
-  const { CAIRN_CLI_FROM: _, ...env } = process.env;
-  return runRecordingLoads([BIN, ...args], { cwd: FIXTURES, env: from === 'auto' ? env : { ...env, CAIRN_CLI_FROM: from } });
-}
+const cairn = (args: readonly string[], from: CairnFrom): Promise<RecordedRun> => runCairn(args, { from, cwd: FIXTURES });
 
 const tsx = (run: RecordedRun) => run.loaded.filter((url) => url.includes('/node_modules/tsx/') || url.includes('/tsx@'));
 const aws = (run: RecordedRun) => run.loaded.filter((url) => /@aws-sdk|@smithy/.test(url));
 const typeScript = (run: RecordedRun) => run.loaded.filter((url) => /\.[cm]?ts$/.test(url));
 const cairnSources = (run: RecordedRun) => run.loaded.filter((url) => /\/packages\/(core|dsl|steps|worker)\/src\//.test(url));
 
-describe.skipIf(STATE !== 'built' && !REQUIRED)('the built cairn CLI', () => {
+describeBuilt('the built cairn CLI', () => {
   it('is there and current (pnpm build)', () => {
     expect(STATE, 'dist/ is missing or older than the sources: run `pnpm build`').toBe('built');
   });
@@ -36,7 +28,7 @@ describe.skipIf(STATE !== 'built' && !REQUIRED)('the built cairn CLI', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Usage: cairn');
     expect(run.code).toBe(0);
-    expect(run.loaded).toContain(new URL('../../dist/cli/main.js', import.meta.url).href);
+    expect(run.loaded).toContain(DIST_MAIN);
     expect({ tsx: tsx(run), typeScript: typeScript(run), aws: aws(run) }).toEqual({ tsx: [], typeScript: [], aws: [] });
   });
 
@@ -59,7 +51,7 @@ describe.skipIf(STATE !== 'built' && !REQUIRED)('the built cairn CLI', () => {
   it('is what `cairn` runs when no source changed since the build', async () => {
     const run = await cairn(['validate', 'definition.json'], 'auto');
     expect(run.code).toBe(0);
-    expect(run.loaded).toContain(new URL('../../dist/cli/main.js', import.meta.url).href);
+    expect(run.loaded).toContain(DIST_MAIN);
     expect(cairnSources(run)).toEqual([]);
   });
 });
@@ -75,7 +67,7 @@ describe('cairn from its sources (CAIRN_CLI_FROM=source, or no current build)', 
   });
 
   it('rejects an unknown CAIRN_CLI_FROM', async () => {
-    const run = await runRecordingLoads([BIN, '--version'], { env: { ...process.env, CAIRN_CLI_FROM: 'build' } });
+    const run = await runCairn(['--version'], { env: { CAIRN_CLI_FROM: 'build' } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('CAIRN_CLI_FROM is "build"');
   });
