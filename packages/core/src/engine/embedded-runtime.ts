@@ -114,7 +114,7 @@ export class EmbeddedRuntime {
     const { record, compiled, plan } = await submitExecution(input, { store: this.store, router: this.router, clock: this.clock, arnPrefix: this.arnPrefix, runtime: this.runtimeName });
     this.emit({ type: 'execution', execution: { ...record } });
     const loaded = this.pipelines.share(record.definition, compiled, typeof input.definition === 'string');
-    this.coordinator.start({ ...record, definition: loaded.definition }, loaded.compiled, plan);
+    this.coordinator.start(withSharedDefinition(record, loaded), loaded.compiled, plan);
     return record;
   }
 
@@ -139,7 +139,7 @@ export class EmbeddedRuntime {
   async retryExecution(id: string): Promise<ExecutionRecord> {
     const record = await this.getExecution(id);
     const loaded = this.pipelines.load(record);
-    await this.coordinator.retry({ ...record, definition: loaded.definition }, loaded.compiled);
+    await this.coordinator.retry(withSharedDefinition(record, loaded), loaded.compiled);
     return { ...record, status: 'Executing' };
   }
 
@@ -194,7 +194,7 @@ export class EmbeddedRuntime {
       return false;
     }
     const compiled = loaded.compiled;
-    const record = { ...stored, definition: loaded.definition };
+    const record = withSharedDefinition(stored, loaded);
     this.adopting.add(record.id);
     try {
       // A submitted execution nobody has started yet: start it (selective plans copy steps first).
@@ -245,4 +245,12 @@ export class EmbeddedRuntime {
       this.logger.warn({ err }, 'could not check executions for stop requests');
     }
   }
+}
+
+/**
+ * The execution as the coordinator keeps it: its definition text (equal to the loader's) swapped for
+ * the loader's shared copy, so the executions of one pipeline version hold one string, not one each.
+ */
+function withSharedDefinition(record: ExecutionRecord, loaded: LoadedPipeline): ExecutionRecord {
+  return { ...record, definition: loaded.definition };
 }
