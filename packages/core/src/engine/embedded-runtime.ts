@@ -135,10 +135,14 @@ export class EmbeddedRuntime {
     await requestStopInStore(this.store, id, this.clock);
   }
 
-  /** Retries a Failed or Stopped execution in place (same id; succeeded steps kept). */
+  /**
+   * Retries a Failed or Stopped execution in place (same id; succeeded steps kept). Throws
+   * `EXECUTION_NOT_RETRYABLE` when it cannot be: still running, ended at a Fail step, or its stored
+   * definition does not load with this version of Cairn (the reason is the error's cause).
+   */
   async retryExecution(id: string): Promise<ExecutionRecord> {
     const record = await this.getExecution(id);
-    const loaded = this.pipelines.load(record);
+    const loaded = this.pipelines.loadForRetry(record);
     await this.coordinator.retry(withSharedDefinition(record, loaded), loaded.compiled);
     return { ...record, status: 'Executing' };
   }

@@ -148,7 +148,7 @@ describe('EmbeddedRuntime with shared pipelines', () => {
     expect(runtime.drivenExecutionIds).toEqual([good.id]);
     const errors = () => lines.filter((l) => l.level >= 50);
     expect(errors()).toHaveLength(1);
-    expect(errors()[0]).toMatchObject({ executionId: bad.id, msg: 'execution cannot be loaded; skipped until its retry', err: { code: ErrorCode.DefinitionInvalid } });
+    expect(errors()[0]).toMatchObject({ executionId: bad.id, msg: 'execution cannot be loaded; resume leaves it undriven and tries it again after retryInMs', err: { code: ErrorCode.DefinitionInvalid } });
     expect(errors()[0]!.err!.message).toMatch(new RegExp(`Execution ${bad.id} .*cannot be loaded.*QuantumAnneal.*To fix: run this scheduler on the Cairn version that started the execution`, 's'));
 
     // Within the backoff, passes skip it without reading or logging it again.
@@ -170,5 +170,35 @@ describe('EmbeddedRuntime with shared pipelines', () => {
     expect(explicit).toMatchObject({ code: ErrorCode.DefinitionInvalid, details: { executionId: bad.id, issues: [expect.objectContaining({ path: 'Steps[0].Type' })] } });
     expect((await store.getExecution(bad.id))?.status).toBe('Executing');
     expect((await store.getExecution(bad.id))?.version).toBe(bad.version);
+  });
+
+  it('refuses to retry an execution whose stored definition no longer loads: EXECUTION_NOT_RETRYABLE naming it, the reason and the fix; status unchanged', async () => {
+    const store = new MemoryStore();
+    const { logger, lines } = capturingLogger();
+    const newer = JSON.stringify({ ...definition([{ Name: 'X', Type: 'QuantumAnneal', Arguments: {} }]) });
+    const failed = makeExecutionRecord({ runtime: 'embedded', definition: newer, status: 'Failed', pipelineName: 'Churn', pipelineVersion: 3 });
+    await store.createExecution(failed);
+    const runtime = runtimeOf(store, new RequestRecorder(), { logger });
+
+    const refused = await runtime.retryExecution(failed.id).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(OrchestratorError);
+    expect(refused).toMatchObject({
+      code: ErrorCode.ExecutionNotRetryable,
+      details: { executionId: failed.id, pipelineName: 'Churn', pipelineVersion: 3, issues: [expect.objectContaining({ path: 'Steps[0].Type' })] },
+      cause: expect.objectContaining({ code: ErrorCode.DefinitionInvalid }),
+    });
+    const message = (refused as OrchestratorError).message;
+    expect(message).toMatch(new RegExp(`^Execution ${failed.id} \\(pipeline "Churn" version 3\\) cannot be retried: its stored definition does not parse or compile with this version of Cairn\\..*QuantumAnneal.*To fix: retry it with a Cairn version`, 's'));
+    expect(message).toContain('its status stays Failed');
+    expect(message).not.toMatch(/tried again in|resumeExecution/);
+
+    // One warning says what happened; nothing claims the execution waits for a retry.
+    expect(lines.filter((l) => l.level >= 40).map((l) => [l.level, l.msg, l.executionId])).toEqual([[40, 'retry refused: the execution cannot be loaded', failed.id]]);
+    expect(lines.some((l) => /until its retry/.test(l.msg))).toBe(false);
+    expect(await store.getExecution(failed.id)).toMatchObject({ status: 'Failed', version: failed.version });
+    expect(runtime.drivenExecutionIds).toEqual([]);
   });
 });

@@ -72,6 +72,31 @@ export class PipelineLoader {
     }
   }
 
+  /**
+   * The pipeline to retry a Failed or Stopped execution with (`retryExecution`, `cairn retry`,
+   * RetryPipelineExecution). When its definition does not load, throws `EXECUTION_NOT_RETRYABLE`
+   * naming the execution, with the reason as its cause, and logs a warning; unlike `load`, nothing
+   * is put off for `resume` (the execution has ended, so nothing tries it again by itself).
+   */
+  loadForRetry(record: ExecutionRecord): LoadedPipeline {
+    try {
+      return this.get(record.definition);
+    } catch (err) {
+      const { reason, details } = unloadableFacts(record, err);
+      const error = new OrchestratorError(
+        ErrorCode.ExecutionNotRetryable,
+        `Execution ${record.id} (pipeline "${record.pipelineName}" version ${record.pipelineVersion}) cannot be retried: its stored definition does not parse or compile with this version of Cairn. ${reason}`,
+        {
+          cause: err,
+          fix: `retry it with a Cairn version that loads the definition (in a cluster, the scheduler's): the version that started the execution, or a newer one if the definition uses what this one lacks; or start a new execution. Nothing was changed: its status stays ${record.status}.`,
+          details,
+        },
+      );
+      this.options.logger.warn({ err: error, executionId: record.id, pipelineName: record.pipelineName }, 'retry refused: the execution cannot be loaded');
+      throw error;
+    }
+  }
+
   /** The shared pipeline of a definition text (parsed and compiled on a miss). Throws what parsing or compiling throws. */
   get(text: string): LoadedPipeline {
     const hit = this.entries.get(text);
@@ -123,22 +148,30 @@ export class PipelineLoader {
     const failures = (previous?.failures ?? 0) + 1;
     const delayMs = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(failures - 1, 30));
     this.unloadable.set(record.id, { failures, retryAt: this.options.clock.now() + delayMs });
-    const code = err instanceof DefinitionError ? err.code : ErrorCode.DefinitionInvalid;
-    const reason = err instanceof Error ? err.message : String(err);
+    const { code, reason, details } = unloadableFacts(record, err);
     const error = new OrchestratorError(
       code,
       `Execution ${record.id} (pipeline "${record.pipelineName}" version ${record.pipelineVersion}) cannot be loaded: its stored definition does not parse or compile with this version of Cairn, so nothing drives it. ${reason}`,
       {
         cause: err,
         fix: `run this scheduler on the Cairn version that started the execution (a newer one, if the definition uses what this one lacks); its status is left as it is (${record.status}), and it is tried again in ${Math.round(delayMs / 1000)} s or at once with resumeExecution("${record.id}").`,
-        details: { executionId: record.id, pipelineName: record.pipelineName, pipelineVersion: record.pipelineVersion, ...(err instanceof DefinitionError ? { issues: err.issues } : {}) },
+        details,
       },
     );
     const fields = { err: error, executionId: record.id, pipelineName: record.pipelineName, failures, retryInMs: delayMs };
-    if (failures === 1) this.options.logger.error(fields, 'execution cannot be loaded; skipped until its retry');
+    if (failures === 1) this.options.logger.error(fields, 'execution cannot be loaded; resume leaves it undriven and tries it again after retryInMs');
     else this.options.logger.debug(fields, 'execution still cannot be loaded');
     return error;
   }
+}
+
+/** What a definition that did not load is reported with: the error code, the reason as text, the details naming the execution. */
+function unloadableFacts(record: ExecutionRecord, err: unknown): { code: ErrorCode; reason: string; details: Record<string, unknown> } {
+  return {
+    code: err instanceof DefinitionError ? err.code : ErrorCode.DefinitionInvalid,
+    reason: err instanceof Error ? err.message : String(err),
+    details: { executionId: record.id, pipelineName: record.pipelineName, pipelineVersion: record.pipelineVersion, ...(err instanceof DefinitionError ? { issues: err.issues } : {}) },
+  };
 }
 
 /** Deep-freezes what executions share of a compiled pipeline: the definition, its steps and their edges. */
