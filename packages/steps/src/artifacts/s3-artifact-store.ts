@@ -4,6 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -12,11 +13,18 @@ import {
   type GetObjectCommandOutput,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { z } from 'zod';
 import { ErrorCode, OrchestratorError, type ArtifactDigest } from '@cairn/core';
 import type { JobArtifactStore } from './job-artifact-store.js';
 import { isAwsClient, parseOptions } from '../sagemaker/options.js';
 import { classifyAwsError, isAwsError } from '../sagemaker/aws-errors.js';
+
+const MiB = 1024 * 1024;
+/** S3's bounds: a single PUT (and a part) holds at most 5 GiB; parts but the last hold at least 5 MiB; 10,000 parts at most. */
+const MAX_PUT_BYTES = 5 * 1024 * MiB;
+const MIN_PART_BYTES = 5 * MiB;
+const MAX_PARTS = 10_000;
 
 /** Options of {@link S3ArtifactStore}; validated by the constructor. */
 export const S3ArtifactStoreOptionsSchema = z.strictObject({
@@ -26,6 +34,22 @@ export const S3ArtifactStoreOptionsSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Path-style URLs (`/bucket/key`) for S3-compatible stores such as MinIO. @defaultValue false */
   forcePathStyle: z.boolean().optional(),
+  /**
+   * Files and bodies larger than this many bytes are sent as a multipart upload (parts in parallel,
+   * aborted on failure); smaller ones in one PutObject. At most 5 GiB, S3's limit of one PUT.
+   * @defaultValue 16 MiB
+   */
+  multipartThresholdBytes: z.number().int().nonnegative().max(MAX_PUT_BYTES).default(16 * MiB),
+  /**
+   * Part size of multipart uploads, in bytes (5 MiB to 5 GiB); raised for a body that would
+   * otherwise need more than S3's 10,000 parts. @defaultValue 8 MiB
+   */
+  multipartPartSizeBytes: z.number().int().min(MIN_PART_BYTES).max(MAX_PUT_BYTES).default(8 * MiB),
+  /**
+   * Parts of one multipart upload in flight at once; an upload buffers up to this many parts in
+   * memory. @defaultValue 4
+   */
+  multipartQueueSize: z.number().int().min(1).max(64).default(4),
 });
 /** Options of {@link S3ArtifactStore}. */
 export type S3ArtifactStoreOptions = z.input<typeof S3ArtifactStoreOptionsSchema>;
@@ -51,14 +75,22 @@ export function parseS3Uri(uri: string): S3Location {
  * Step data in Amazon S3 (or an S3-compatible store); credentials from the SDK's default chain.
  * The engine reads property files through it; the local executor downloads inputs and uploads
  * outputs through it, so local steps and SageMaker jobs share the same `s3://` objects.
+ * Files and bodies above `multipartThresholdBytes` go up as multipart uploads (`@aws-sdk/lib-storage`),
+ * read from disk part by part; a failed one is aborted so that no parts are left behind.
  */
 export class S3ArtifactStore implements JobArtifactStore {
   readonly id = 's3';
   private readonly client: S3Client;
   private readonly ownsClient: boolean;
+  private readonly multipart: { thresholdBytes: number; partSizeBytes: number; queueSize: number };
 
   constructor(options: S3ArtifactStoreOptions = {}) {
-    const { client, region, forcePathStyle } = parseOptions(S3ArtifactStoreOptionsSchema, options, 'S3 artifact store');
+    const { client, region, forcePathStyle, ...multipart } = parseOptions(S3ArtifactStoreOptionsSchema, options, 'S3 artifact store');
+    this.multipart = {
+      thresholdBytes: multipart.multipartThresholdBytes,
+      partSizeBytes: multipart.multipartPartSizeBytes,
+      queueSize: multipart.multipartQueueSize,
+    };
     this.ownsClient = client === undefined;
     this.client =
       client ?? new S3Client({ ...(region ? { region } : {}), ...(forcePathStyle !== undefined ? { forcePathStyle } : {}) });
@@ -69,15 +101,20 @@ export class S3ArtifactStore implements JobArtifactStore {
     return (await (await this.getObject(uri))?.transformToString('utf-8')) ?? '';
   }
 
-  /** Writes an object. */
+  /** Writes an object (as a multipart upload above the threshold). */
   async writeText(uri: string, text: string | Uint8Array): Promise<void> {
-    await this.put(uri, text);
+    await this.put(uri, text, typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength);
   }
 
-  /** Uploads a local file as the object `uri`. */
+  /** Uploads a local file as the object `uri`, streamed from disk (as a multipart upload above the threshold). */
   async putFile(file: string, uri: string): Promise<void> {
     const { size } = await stat(file);
-    await this.put(uri, createReadStream(file), size);
+    const stream = createReadStream(file);
+    try {
+      await this.put(uri, stream, size);
+    } finally {
+      stream.destroy();
+    }
   }
 
   /** Uploads every file under `dir` below the prefix `uri`, by relative path. */
@@ -143,13 +180,75 @@ export class S3ArtifactStore implements JobArtifactStore {
     }
   }
 
-  private async put(uri: string, body: PutObjectBody, contentLength?: number): Promise<void> {
+  /** One PutObject up to the multipart threshold, a multipart upload above it. */
+  private async put(uri: string, body: PutObjectBody, size: number): Promise<void> {
+    if (size > this.multipart.thresholdBytes) return this.putMultipart(uri, body, size);
     const { bucket, key } = parseS3Uri(uri);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(contentLength !== undefined ? { ContentLength: contentLength } : {}) }));
+      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: size }));
     } catch (err) {
       throw classifyAwsError(err, `Writing "${uri}" to S3`);
     }
+  }
+
+  /**
+   * A multipart upload through lib-storage's `Upload`, which reads `body` one part at a time
+   * (`queueSize` parts in flight). On failure the upload is aborted here rather than inside
+   * `Upload` (`leavePartsOnError`), so the error keeps its first cause and can say whether the
+   * abort worked.
+   */
+  private async putMultipart(uri: string, body: PutObjectBody, size: number): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    const partSize = Math.max(this.multipart.partSizeBytes, Math.ceil(size / MAX_PARTS));
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: bucket, Key: key, Body: body, ContentLength: size },
+      partSize,
+      queueSize: this.multipart.queueSize,
+      leavePartsOnError: true,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      const parts = Math.ceil(size / partSize);
+      const failed = classifyAwsError(err, `Writing "${uri}" to S3 as a multipart upload (${mebibytes(size)} in ${parts} parts of ${mebibytes(partSize)})`);
+      if (upload.uploadId === undefined) throw failed;
+      throw await this.abortUpload(failed, { bucket, key }, upload.uploadId);
+    }
+  }
+
+  /** Aborts a failed multipart upload and returns `failed` saying whether its parts are gone. */
+  private async abortUpload(failed: OrchestratorError, { bucket, key }: S3Location, uploadId: string): Promise<OrchestratorError> {
+    let abortError: unknown;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      // NoSuchUpload: already gone (completed or aborted), so nothing is left behind either.
+      if (!isAwsError(err, 'NoSuchUpload')) abortError = err;
+    }
+    const said = failed.fix === undefined ? failed.message : failed.message.slice(0, -` To fix: ${failed.fix}`.length);
+    const details = { ...failed.details, uploadId, aborted: abortError === undefined };
+    if (abortError === undefined) {
+      return new OrchestratorError(failed.code, `${said} The upload was aborted; no parts are left in S3.`, {
+        cause: failed.cause,
+        details,
+        retryable: failed.retryable,
+        ...(failed.fix !== undefined ? { fix: failed.fix } : {}),
+      });
+    }
+    const abortSaid = abortError instanceof Error ? `${abortError.name}: ${abortError.message}` : String(abortError);
+    return new OrchestratorError(
+      failed.code,
+      `${said} Aborting the upload failed as well (${abortSaid}), so its parts stay in s3://${bucket} (and are billed) until it is aborted.`,
+      {
+        cause: failed.cause,
+        details,
+        retryable: failed.retryable,
+        fix:
+          `${failed.fix ?? 'see the cause.'} Then remove the parts left behind: aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId} ` +
+          '(or give the bucket a lifecycle rule with AbortIncompleteMultipartUpload).',
+      },
+    );
   }
 
   /** The object's ETag (HeadObject), or `undefined` when it does not exist. */
@@ -172,6 +271,11 @@ export class S3ArtifactStore implements JobArtifactStore {
 
 type GetObjectBody = GetObjectCommandOutput['Body'];
 type PutObjectBody = NonNullable<PutObjectCommandInput['Body']>;
+
+/** `12 MiB`, `7.5 MiB`: sizes in error messages. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / MiB).toFixed(1))} MiB`;
+}
 
 function missing(uri: string, cause?: unknown): OrchestratorError {
   return new OrchestratorError(ErrorCode.InputUnreadable, `The object "${uri}" does not exist.`, {
