@@ -96,9 +96,14 @@ export class SchedulerService {
       const service = await SchedulerService.lead(options, lock, lost);
       void lost.then(async (l) => {
         logger.error({ lost: l }, 'leader lock lost: this scheduler stops driving executions now');
-        // Stop driving first (no Redis round trip needed), then close the rest.
-        await service.runtime.close();
-        await service.close();
+        try {
+          // Stop driving first (no Redis round trip needed), then close the rest.
+          await service.runtime.close();
+          await service.close();
+        } catch (err) {
+          // Nobody awaits this: a rejection here would be unhandled and crash the process.
+          logger.error({ err }, 'scheduler could not close cleanly after losing its leader lock');
+        }
       });
       return service;
     } catch (err) {
@@ -158,11 +163,28 @@ export class SchedulerService {
   /** Stops taking results and requests and stops driving (executions stay in the store for the next scheduler); safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const close of this.closers) await close();
+      await closeInOrder(this.closers, this.logger);
       this.logger.info('scheduler stopped');
     })();
     return this.closing;
   }
+}
+
+/**
+ * Runs every closer in order, even after one fails (the leader lock, last, must still be released
+ * and its Redis client closed), then throws the first failure.
+ */
+async function closeInOrder(closers: readonly (() => Promise<void>)[], logger: Logger): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (err) {
+      logger.error({ err }, 'scheduler: a part failed to close; closing the others');
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
 }
 
 /** Time between renewals of the scheduler's leader lock (cheap; frequent renewals let a claimant wait little). */

@@ -39,15 +39,25 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
     logger.info({ executionArn: message.pipelineExecutionArn, step: message.stepName }, `callback step "${message.stepName}" waits for its token`);
     await publisher.publish(channel, JSON.stringify(message));
   });
-  const worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, registry: events.registry, ...tuning });
+  const closeRest = async () => {
+    await events.close();
+    await deployment.close();
+    publisher.disconnect();
+    reaper.close();
+  };
+  let worker: StepWorker;
+  try {
+    worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, registry: events.registry, ...tuning });
+  } catch (err) {
+    // E.g. Redis unreachable: a publisher left reconnecting would keep the process alive.
+    await closeRest();
+    throw err;
+  }
   return {
     worker,
     close: async (graceMs) => {
       await worker.close(graceMs);
-      await events.close();
-      await deployment.close();
-      publisher.disconnect();
-      reaper.close();
+      await closeRest();
     },
   };
 }
@@ -67,6 +77,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
     scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
   } catch (err) {
     // Not leading (aborted standby) or failed to start: nothing else of this service may stay open.
+    await lineage.close();
     await events.close();
     await deployment.close();
     throw err;
