@@ -38,6 +38,13 @@ describe('watchShutdown', () => {
     await expect(watch.until(async () => undefined)).resolves.toEqual({ reason: 'leader lock lost' });
   });
 
+  it('removes its signal handlers even when closing fails', async () => {
+    watch = watchShutdown({ logger, signals: [SIGNAL] });
+    watch.trigger('test');
+    await expect(watch.until(async () => Promise.reject(new Error('close failed')))).rejects.toThrow('close failed');
+    expect(process.listenerCount(SIGNAL)).toBe(0);
+  });
+
   it('exits at once on a second signal', () => {
     watch = watchShutdown({ logger, signals: [SIGNAL] });
     const exit = vi.spyOn(process, 'exit').mockImplementation(() => undefined as never);

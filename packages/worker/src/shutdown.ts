@@ -63,8 +63,11 @@ export function watchShutdown(options: ShutdownOptions): ShutdownWatch {
     trigger: (reason) => void (cause ?? begin({ reason })),
     until: async (close) => {
       if (!controller.signal.aborted) await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
-      await close(graceMs);
-      dispose();
+      try {
+        await close(graceMs);
+      } finally {
+        dispose();
+      }
       return cause!;
     },
     dispose,
