@@ -18,7 +18,8 @@
  * Run: `node --conditions=@cairn/source --import tsx bench/distributed/worker.bench.ts [jobs=10000]`
  * (`REDIS_URL`, default the local server). Profile the worker side with
  * `node --cpu-prof --cpu-prof-dir=/tmp/p2prof --conditions=@cairn/source --import tsx bench/distributed/worker.bench.ts`
- * (BENCH_WORKER_RAW=0 leaves raw BullMQ out of the profile).
+ * (BENCH_WORKER_RAW=0 leaves raw BullMQ out; under `--cpu-prof` each round's line gives its measured
+ * window on the profiler's clock, `cairnWindowUs` / `rawWindowUs`, to cut the profile to it).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,12 +45,19 @@ const STEP_JOB_OPTIONS = { removeOnComplete: false, removeOnFail: { age: 7 * 24 
 /** Prefixes used so far: every key under them is removed at the end. */
 const prefixes: string[] = [];
 
-/** One round's figures: wall time, this process's and Redis's CPU per job (µs). */
+/** One round's figures: wall time, this process's and Redis's CPU per job (µs), and when it ran (monotonic µs, the profiler's clock). */
 interface Round {
   ms: number;
   cpuUs: number;
   redisUs: number;
+  window: [startUs: number, endUs: number];
+  /** Cairn: results per results stream entry (results of jobs finishing in one event-loop turn share one). */
+  resultsPerEntry?: number;
 }
+
+/** Under `--cpu-prof`, each round's line on stderr carries its window, so a profile can be cut to the measured part. */
+const PROFILING = process.execArgv.some((a) => a.startsWith('--cpu-prof'));
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * The `StepWork`s the coordinator dispatches for the middle steps of a 1 → n → 1 fan-out (compiled
@@ -102,20 +110,23 @@ async function redisCpuUs(): Promise<number> {
 /** Measures `run` (which resumes the queue and resolves when every job is done): wall time, this process's and Redis's CPU per job. */
 async function measure(jobs: number, run: () => Promise<void>): Promise<Round> {
   const redis0 = await redisCpuUs();
+  const start = monotonicUs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const end = monotonicUs();
   const redisUs = (await redisCpuUs()) - redis0;
-  return { ms, cpuUs: (cpu.user + cpu.system) / jobs, redisUs: redisUs / jobs };
+  return { ms, cpuUs: (cpu.user + cpu.system) / jobs, redisUs: redisUs / jobs, window: [start, end] };
 }
 
 /** The results in a results stream (entries hold one `ResultJob` or an array of them), each checked with the scheduler's schema. */
-async function countResults(prefix: string): Promise<{ results: number; succeeded: number }> {
+async function countResults(prefix: string): Promise<{ entries: number; results: number; succeeded: number }> {
   let results = 0;
   let succeeded = 0;
-  for (const [, fields] of await redis.xrange(resultStreamKey(prefix), '-', '+')) {
+  const entries = await redis.xrange(resultStreamKey(prefix), '-', '+');
+  for (const [, fields] of entries) {
     const json: unknown = JSON.parse(fields[1]!);
     for (const item of Array.isArray(json) ? json : [json]) {
       const parsed = ResultJobSchema.parse(item);
@@ -123,7 +134,7 @@ async function countResults(prefix: string): Promise<{ results: number; succeede
       if (parsed.state.state === 'succeeded') succeeded += 1;
     }
   }
-  return { results, succeeded };
+  return { entries: entries.length, results, succeeded };
 }
 
 /** One Cairn round: a `StepWorker` (no-op executor) takes `JOBS` step jobs; ends when all are completed. */
@@ -140,9 +151,9 @@ async function cairnRound(round: number): Promise<Round> {
       while (startedAt.size < JOBS) await sleep(10);
       while ((await queue.getCompletedCount()) < JOBS) await sleep(2);
     });
-    const { results, succeeded } = await countResults(prefix);
+    const { entries, results, succeeded } = await countResults(prefix);
     if (results !== JOBS || succeeded !== JOBS) throw new Error(`the results stream holds ${results} results (${succeeded} succeeded), not ${JOBS}`);
-    return figures;
+    return { ...figures, resultsPerEntry: results / entries };
   } finally {
     await worker.close(1_000);
     await queue.obliterate({ force: true });
@@ -189,7 +200,7 @@ async function main(): Promise<void> {
     for (let round = -1; round < ROUNDS; round += 1) {
       const c = await cairnRound(round);
       const r = WITH_RAW ? await rawRound(round) : undefined;
-      const line = { round, cairnMs: Math.round(c.ms), cairnCpuUsPerJob: +c.cpuUs.toFixed(1), cairnRedisUsPerJob: +c.redisUs.toFixed(1), ...(r ? { rawMs: Math.round(r.ms), rawCpuUsPerJob: +r.cpuUs.toFixed(1), rawRedisUsPerJob: +r.redisUs.toFixed(1), cpuRatio: +(c.cpuUs / r.cpuUs).toFixed(2) } : {}) };
+      const line = { round, cairnMs: Math.round(c.ms), cairnCpuUsPerJob: +c.cpuUs.toFixed(1), cairnRedisUsPerJob: +c.redisUs.toFixed(1), resultsPerEntry: +c.resultsPerEntry!.toFixed(1), ...(r ? { rawMs: Math.round(r.ms), rawCpuUsPerJob: +r.cpuUs.toFixed(1), rawRedisUsPerJob: +r.redisUs.toFixed(1), cpuRatio: +(c.cpuUs / r.cpuUs).toFixed(2) } : {}), ...(PROFILING ? { cairnWindowUs: c.window, ...(r ? { rawWindowUs: r.window } : {}) } : {}) };
       console.error(JSON.stringify(line));
       if (round < 0) continue;
       cairn.push(c);
