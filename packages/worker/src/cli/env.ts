@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { EmbeddedRuntime, PostgresStore, SqliteStore, createExecutorRouter, lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
+import { EmbeddedRuntime, ErrorCode, OrchestratorError, PostgresStore, SqliteStore, createExecutorRouter, lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
 import type { Redis } from 'ioredis';
 import type { ExecutionRuntime } from '../cluster-client.js';
@@ -9,6 +9,7 @@ import { DEFAULT_QUEUE_PREFIX } from '../queues.js';
 import { ExitCode } from './exit.js';
 import type { CliIo } from './io.js';
 import { writeLine } from './output.js';
+import { parseDatabaseUrl } from './parsers.js';
 
 /** Options every command accepts (set on the root program). */
 export interface GlobalOptions {
@@ -84,15 +85,27 @@ export class CliEnv {
     return `--config ${path.relative(this.io.cwd, file)} `;
   }
 
-  /** The store: PostgreSQL with `--database`, else SQLite at `<workspace>/cairn.db`. Opened once, closed by `close()`. */
+  /**
+   * The store: PostgreSQL with `--database`; with `--redis` (a client of the cluster) the cluster's
+   * store, see `clusterStore`; else SQLite at `<workspace>/cairn.db`. Opened once, closed by `close()`.
+   */
   store(): Promise<CairnStore> {
-    this.openedStore ??= this.openStore();
+    this.openedStore ??= this.openStore(this.globals().redis !== undefined);
     return this.openedStore;
   }
 
-  private async openStore(): Promise<CairnStore> {
+  /**
+   * The distributed runtime's PostgreSQL store, `--database`, else `DATABASE_URL`; it is `store()`
+   * from then on. Throws `CONFIG_INVALID` when neither is given.
+   */
+  clusterStore(): Promise<CairnStore> {
+    this.openedStore ??= this.openStore(true);
+    return this.openedStore;
+  }
+
+  private async openStore(cluster: boolean): Promise<CairnStore> {
     const { arnPrefix, workspace } = await this.config();
-    const database = this.globals().database;
+    const database = this.globals().database ?? (cluster ? clusterDatabase() : undefined);
     const store: CairnStore = database
       ? await PostgresStore.open({ ...database, arnPrefix })
       : await SqliteStore.open({ path: path.join(workspace, STORE_FILE_NAME), arnPrefix });
@@ -109,7 +122,7 @@ export class CliEnv {
   private async openClusterClient(): Promise<ExecutionRuntime> {
     const { openClusterClient } = await import('../services.js');
     const { serviceSettings } = await import('./commands/services.js');
-    const client = openClusterClient({ ...(await serviceSettings(this, process.env['CAIRN_QUEUE_PREFIX'] ?? 'cairn')), logger: this.logger }, (message) => this.callbackListeners.forEach((listener) => listener(message)));
+    const client = openClusterClient({ ...(await serviceSettings(this, process.env['CAIRN_QUEUE_PREFIX'] ?? DEFAULT_QUEUE_PREFIX)), logger: this.logger }, (message) => this.callbackListeners.forEach((listener) => listener(message)));
     this.onClose(async () => {
       await client.close();
       await client.closeDeployment();
@@ -218,4 +231,13 @@ export class CliEnv {
   async close(): Promise<void> {
     for (const closer of this.closers.splice(0).reverse()) await closer();
   }
+}
+
+/** The cluster's database from `DATABASE_URL` (services and `--redis` clients read it when `--database` is not given). */
+function clusterDatabase(): { connectionString: string; schema?: string } {
+  const url = process.env['DATABASE_URL'];
+  if (url === undefined) {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, 'The distributed runtime needs its PostgreSQL store.', { fix: 'pass --database postgres://user@host:5432/db (or set DATABASE_URL).' });
+  }
+  return parseDatabaseUrl(url);
 }

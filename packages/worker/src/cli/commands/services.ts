@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { ErrorCode, OrchestratorError, PostgresStore, type CairnStore } from '@cairn/core';
+import { ErrorCode, OrchestratorError } from '@cairn/core';
 import { DEFAULT_QUEUE_PREFIX } from '../../queues.js';
 import { DEFAULT_SCHEDULER_LEADER_TTL_MS } from '../../scheduler-service.js';
 import { DEFAULT_REDIS_URL, redisOptionsFromUrl } from '../../redis.js';
@@ -9,7 +9,7 @@ import { watchShutdown } from '../../shutdown.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
-import { parseDatabaseUrl, parsePositiveInt } from '../parsers.js';
+import { parsePositiveInt } from '../parsers.js';
 
 /** Flags of `cairn scheduler|worker|serve`. */
 interface ServiceOptions {
@@ -104,17 +104,5 @@ export async function serviceSettings(env: CliEnv, prefix: string): Promise<Serv
   // Services always log (the CLI's default level is silent): info unless --log-level names another level.
   const level = env.globals().logLevel === 'silent' ? 'info' : env.globals().logLevel;
   const logger = pino({ level, base: { cmd: 'cairn' } }, { write: (s: string) => env.io.stderr.write(s) });
-  return { connection, prefix, store: await clusterStore(env, config.arnPrefix), config, logger };
-}
-
-/** The cluster's PostgreSQL store: `--database`, else `DATABASE_URL`. */
-async function clusterStore(env: CliEnv, arnPrefix: string): Promise<CairnStore> {
-  if (env.globals().database) return env.store();
-  const url = process.env['DATABASE_URL'];
-  if (url === undefined) {
-    throw new OrchestratorError(ErrorCode.ConfigInvalid, 'The distributed runtime needs its PostgreSQL store.', { fix: 'pass --database postgres://user@host:5432/db (or set DATABASE_URL).' });
-  }
-  const store = await PostgresStore.open({ ...parseDatabaseUrl(url), arnPrefix });
-  env.onClose(() => store.close());
-  return store;
+  return { connection, prefix, store: await env.clusterStore(), config, logger };
 }
