@@ -42,9 +42,9 @@ export function buildProgram(io: CliIo): { program: Command; env: CliEnv } {
     .description('Cairn: run SageMaker Pipelines definitions on your machine or your cluster.')
     .version(packageVersion(), '-V, --version')
     .option('-c, --config <file>', 'cairn.config.json to use (default: next to the pipeline file, else in the current directory)')
-    .option('--database <url>', 'PostgreSQL store, e.g. postgres://user@host:5432/db?schema=cairn (default: SQLite in the workspace)', parseDatabaseUrl)
-    .option('--redis <url>', 'Redis of the distributed runtime: run/retry/stop go to the cluster (with --database); default for services: REDIS_URL')
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(LOG_LEVELS).default('silent'))
+    .option('--database <url>', 'PostgreSQL store, e.g. postgres://user@host:5432/db?schema=cairn (default: SQLite in the workspace; with --redis and for services: DATABASE_URL)', parseDatabaseUrl)
+    .option('--redis <url>', 'Redis of the distributed runtime: run/retry/stop go to the cluster (its PostgreSQL store: --database, else DATABASE_URL; queue prefix: CAIRN_QUEUE_PREFIX, default "cairn"); default for services: REDIS_URL')
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr (services: info when silent)').choices(LOG_LEVELS).default('silent'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)');

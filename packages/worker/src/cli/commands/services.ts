@@ -23,37 +23,49 @@ interface ServiceOptions {
   leaderTtlMs?: number;
 }
 
-const ENVIRONMENT = 'REDIS_URL and DATABASE_URL are used when --redis / --database are not given; CAIRN_QUEUE_PREFIX sets the default queue prefix.';
+const ENVIRONMENT = 'REDIS_URL and DATABASE_URL are used when --redis / --database are not given; CAIRN_QUEUE_PREFIX sets the default queue prefix (`cairn run|retry|stop --redis` read it too).';
+
+const KINDS = {
+  scheduler: 'Run the scheduler: drives distributed executions (PostgreSQL), enqueues ready steps (Redis), applies results, reconciles the queues with the database.',
+  worker: 'Run a step worker: takes steps from the queue and runs them with the executors of cairn.config.json.',
+  serve: 'Run the scheduler and a worker in one process (one machine).',
+} as const;
 
 /** `cairn scheduler`, `cairn worker`, `cairn serve`: the long-running services of the distributed runtime. */
 export function register(program: Command, env: CliEnv): void {
-  const kinds = [
-    ['scheduler', 'Run the scheduler: drives distributed executions (PostgreSQL), enqueues ready steps (Redis), applies results, reconciles the queues with the database.'],
-    ['worker', 'Run a step worker: takes steps from the queue and runs them with the executors of cairn.config.json.'],
-    ['serve', 'Run the scheduler and a worker in one process (one machine).'],
-  ] as const;
-  for (const [kind, description] of kinds) {
+  for (const [kind, description] of Object.entries(KINDS) as [keyof typeof KINDS, string][]) {
+    const runsSteps = kind !== 'scheduler';
+    const schedules = kind !== 'worker';
     const command = program
       .command(kind)
       .description(description)
+      // --redis, --database, --config and --log-level are the program's: show them here too.
+      .configureHelp({ showGlobalOptions: true })
       .option('--queue-prefix <prefix>', 'BullMQ key prefix shared by the scheduler and its workers', process.env['CAIRN_QUEUE_PREFIX'] ?? DEFAULT_QUEUE_PREFIX)
-      .option('--grace-ms <ms>', 'on SIGTERM: how long in-flight steps may finish before they are handed back', parsePositiveInt, 30_000);
-    if (kind !== 'scheduler') {
+      .option('--grace-ms <ms>', runsSteps ? 'on SIGTERM: how long in-flight steps may finish before they are handed back' : 'unused by the scheduler (it stops at once; its state is in PostgreSQL)', parsePositiveInt, 30_000);
+    if (runsSteps) {
       command
         .option('--concurrency <n>', 'steps this worker runs at once', parsePositiveInt, 4)
-        .option('--poll-interval-ms <ms>', 'longest wait between polls of a long-running backend job', parsePositiveInt)
-        .option('--lock-duration-ms <ms>', 'a step whose worker stops renewing its lock this long is given to another worker', parsePositiveInt)
-        .option('--max-deliveries <n>', 'deliveries of one attempt (workers dying under it) before it fails', parsePositiveInt);
+        .option('--poll-interval-ms <ms>', 'longest wait between polls of a long-running backend job (default: 30000)', parsePositiveInt)
+        .option('--lock-duration-ms <ms>', 'a step whose worker stops renewing its lock this long is given to another worker (default: 30000)', parsePositiveInt)
+        .option('--max-deliveries <n>', 'deliveries of one attempt (workers dying under it) before it fails (default: 3)', parsePositiveInt);
     }
-    if (kind !== 'worker') {
+    if (schedules) {
       command
-        .option('--reconcile-interval-ms <ms>', 'time between reconciler passes', parsePositiveInt)
+        .option('--reconcile-interval-ms <ms>', 'time between reconciler passes (default: 10000)', parsePositiveInt)
         .option('--leader-ttl-ms <ms>', 'leader lock lifetime: a standby scheduler takes over this long after the leader dies; the leader stops driving when it cannot renew the lock for most of it', parsePositiveInt, DEFAULT_SCHEDULER_LEADER_TTL_MS);
     }
     command.action(env.action((options: ServiceOptions) => serve(env, kind, options)));
     addHelpSections(command, {
       examples: [`cairn ${kind} --redis redis://10.0.0.5:6379 --database postgres://cairn@10.0.0.6:5432/cairn`, `REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://postgres@127.0.0.1:5432/cairn cairn ${kind} --log-level info`],
-      exitCodes: { 0: 'stopped by SIGTERM or SIGINT after a graceful shutdown' + (kind === 'worker' ? '' : ' (also while a standby scheduler waits for the lead)'), ...(kind === 'worker' ? {} : { 1: 'the scheduler lost its leader lock (Redis unreachable longer than the lock lives, or another scheduler took over) and stopped: restart it' }), 2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction' },
+      exitCodes: {
+        0: `stopped by SIGTERM or SIGINT after a graceful shutdown${schedules ? ' (also while a standby scheduler waits for the lead)' : ''}`,
+        1: [
+          ...(schedules ? ['the scheduler lost its leader lock (Redis unreachable longer than the lock lives, or another scheduler took over) and stopped: restart it'] : []),
+          `a second SIGTERM or SIGINT: exited at once${runsSteps ? ' (running steps go to another worker once their lock expires)' : ''}`,
+        ].join('; or '),
+        2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction',
+      },
       notes: ENVIRONMENT,
     });
   }
@@ -67,7 +79,7 @@ async function serve(env: CliEnv, kind: 'scheduler' | 'worker' | 'serve', option
   const services: RunningService[] = [];
   const closeAll = async (graceMs?: number) => {
     // Workers first: their last results still reach a running scheduler.
-    for (const service of services.reverse()) await service.close(graceMs);
+    for (const service of [...services].reverse()) await service.close(graceMs);
   };
   try {
     // A worker starts first, so a standby machine's worker runs steps while its scheduler waits for the lead.
