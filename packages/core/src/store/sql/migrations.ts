@@ -183,6 +183,32 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
         await db.schema.createIndex('event_deliveries_by_event').on('event_deliveries').columns(['event_id', 'created_at']).execute();
       },
     },
+    '0003_step_cache_entries': {
+      // The cache index on step_executions named `status` and `end_time`, which a step's second
+      // write changes, so no update of a step was HOT in PostgreSQL (each one added entries to every
+      // index). Cache hits now come from a narrow table written only for steps that succeed with a
+      // cache key (most steps have none); step updates touch no indexed column, and PostgreSQL
+      // leaves room on each page (fillfactor) for them to stay on it.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('step_cache_entries')
+          .addColumn('step_name', 'text', (c) => c.notNull())
+          .addColumn('cache_key', 'text', (c) => c.notNull())
+          .addColumn('end_time', 'bigint', (c) => c.notNull())
+          .addColumn('execution_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('step_cache_entries_pk', ['step_name', 'cache_key', 'end_time', 'execution_id'])
+          .$call((t) => (dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
+          .execute();
+        await sql`insert into step_cache_entries (step_name, cache_key, end_time, execution_id)
+          select step_name, cache_key, end_time, execution_id from step_executions
+          where status = 'Succeeded' and cache_key is not null and end_time is not null`.execute(db);
+        await db.schema.dropIndex('step_executions_cache').execute();
+        // Inserts fill 40 % of a page; the rest takes the next versions of its rows. A step is
+        // written 2-4 times and its record grows (a no-op step's second is 1.6 times its first),
+        // and a group commit's new versions must fit beside the old ones, still visible until it ends.
+        if (dialect === 'postgres') await sql`alter table step_executions set (fillfactor = 40)`.execute(db);
+      },
+    },
   };
 }
 

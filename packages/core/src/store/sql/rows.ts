@@ -14,6 +14,7 @@ import type {
   ModelPackageGroupsTable,
   ModelPackagesTable,
   PipelinesTable,
+  StepCacheEntriesTable,
   StepExecutionsTable,
 } from './schema.js';
 
@@ -184,6 +185,15 @@ export function stepToRow(record: StepExecutionRecord): Selectable<StepExecution
     version: record.version,
     record: JSON.stringify(record),
   };
+}
+
+/**
+ * The cache entry of a step record: present when the step succeeded with a cache key and an end
+ * time (what `findCacheHit` can return).
+ */
+export function stepCacheEntry(record: StepExecutionRecord): StepCacheEntriesTable | undefined {
+  if (record.status !== 'Succeeded' || typeof record.cacheKey !== 'string' || typeof record.endTime !== 'number') return undefined;
+  return { step_name: record.stepName, cache_key: record.cacheKey, end_time: record.endTime, execution_id: record.executionId };
 }
 
 /** The step record of a row. */

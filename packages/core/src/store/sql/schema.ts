@@ -9,6 +9,7 @@ export interface CairnDatabase {
   pipelines: PipelinesTable;
   executions: ExecutionsTable;
   step_executions: StepExecutionsTable;
+  step_cache_entries: StepCacheEntriesTable;
   callback_tokens: CallbackTokensTable;
   model_package_groups: ModelPackageGroupsTable;
   model_packages: ModelPackagesTable;
@@ -65,6 +66,18 @@ export interface StepExecutionsTable {
   updated_at: number;
   version: number;
   record: string;
+}
+
+/**
+ * Where cache hits are looked up: one row per step that succeeded with a cache key (as it was when
+ * written). A row whose step was rewritten since may be stale, so a lookup checks it against the
+ * step's row. @internal
+ */
+export interface StepCacheEntriesTable {
+  step_name: string;
+  cache_key: string;
+  end_time: number;
+  execution_id: string;
 }
 
 /** Callback tokens by hash. @internal */

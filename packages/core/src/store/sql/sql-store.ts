@@ -62,6 +62,7 @@ import {
   groupFromRow,
   modelPackageRows,
   pipelineRows,
+  stepCacheEntry,
   stepFromRow,
   stepToRow,
   tokenRows,
@@ -204,24 +205,29 @@ export abstract class SqlStore implements CairnStore {
   async commit(batch: StoreBatch): Promise<void> {
     const writes = planStepWrites(batch.steps);
     await this.db.transaction().execute(async (trx) => {
-      // PostgreSQL's upsert checks existence itself (one round trip less per commit); the check runs only to name a conflict.
+      // PostgreSQL's statements check existence themselves (one round trip less per commit); the check runs only to name a conflict.
       if (this.dialect !== 'postgres') await this.checkExistingSteps(trx, writes);
       for (const layer of upsertLayers(batch.steps ?? [], writes)) await this.upsertSteps(trx, layer);
+      await this.insertCacheEntries(trx, writes);
       await this.patchExecutions(trx, batch.executions ?? []);
     });
   }
 
   async findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined> {
+    // An entry counts only while its step still has the status, key and end time it was written with.
     const row = await this.db
-      .selectFrom('step_executions as s')
-      .innerJoin('executions as e', 'e.id', 's.execution_id')
+      .selectFrom('step_cache_entries as c')
+      .innerJoin('step_executions as s', (j) => j.onRef('s.execution_id', '=', 'c.execution_id').onRef('s.step_name', '=', 'c.step_name'))
+      .innerJoin('executions as e', 'e.id', 'c.execution_id')
       .select(['s.record', 's.end_time', 'e.arn'])
-      .where('s.step_name', '=', query.stepName)
-      .where('s.cache_key', '=', query.cacheKey)
+      .where('c.step_name', '=', query.stepName)
+      .where('c.cache_key', '=', query.cacheKey)
+      .where('c.end_time', '>=', query.notBefore)
       .where('s.status', '=', 'Succeeded')
-      .where('s.end_time', '>=', query.notBefore)
+      .whereRef('s.cache_key', '=', 'c.cache_key')
+      .whereRef('s.end_time', '=', 'c.end_time')
       .where('e.pipeline_name', '=', query.pipelineName)
-      .orderBy('s.end_time', 'desc')
+      .orderBy('c.end_time', 'desc')
       .limit(1)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -578,18 +584,47 @@ export abstract class SqlStore implements CairnStore {
   }
 
   /**
-   * PostgreSQL: every step write of the batch in one statement with one parameter, the records as
-   * a JSON array (the server takes the columns from it), so its text is the same for any number of
-   * rows (no statement per batch size, no bind parameter limit) and nothing needs escaping.
+   * PostgreSQL: every step write of the batch in one statement, the records as JSON arrays (the
+   * server takes the columns from them), so its text is the same for any number of rows (no
+   * statement per batch size, no bind parameter limit) and nothing needs escaping. New steps
+   * (version 1) are inserted, the others updated in place: a plain update skips the upsert's
+   * existence check, conflict probe and row lock, and, touching no indexed column, stays HOT.
    */
   private async upsertStepArrays(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    const records = `[${writes.map((w) => JSON.stringify(w.record)).join(',')}]`;
-    const { numAffectedRows } = await trx.executeQuery(CompiledQuery.raw(PG_STEP_UPSERT, [records]));
-    if (Number(numAffectedRows) !== writes.length) {
+    const inserts: string[] = [];
+    const updates: string[] = [];
+    for (const { record } of writes) (record.version === 1 ? inserts : updates).push(JSON.stringify(record));
+    const array = (records: readonly string[]) => `[${records.join(',')}]`;
+    let written: number;
+    if (updates.length === 0) {
+      written = Number((await trx.executeQuery(CompiledQuery.raw(PG_STEP_INSERT, [array(inserts)]))).numAffectedRows);
+    } else if (inserts.length === 0) {
+      written = Number((await trx.executeQuery(CompiledQuery.raw(PG_STEP_UPDATE, [array(updates)]))).numAffectedRows);
+    } else {
+      const { rows } = await trx.executeQuery<{ written: string }>(CompiledQuery.raw(PG_STEP_INSERT_UPDATE, [array(inserts), array(updates)]));
+      written = Number(rows[0]?.written);
+    }
+    if (written !== writes.length) {
       // Name the step at fault when a stored version tells which; else a concurrent writer won.
       await this.checkExistingSteps(trx, writes);
-      throw storeConflict(`${writes.length - Number(numAffectedRows)} of ${writes.length} step writes found a newer or existing version`);
+      throw storeConflict(`${writes.length - written} of ${writes.length} step writes found a newer or existing version`);
+    }
+  }
+
+  /**
+   * The cache entries of the steps written as succeeded with a cache key (few steps have one); an
+   * entry already there is kept (its step's row is what a lookup checks).
+   */
+  private async insertCacheEntries(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+    const entries = writes.flatMap((w) => stepCacheEntry(w.record) ?? []);
+    if (entries.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await trx.executeQuery(CompiledQuery.raw(PG_CACHE_ENTRY_INSERT, [JSON.stringify(entries)]));
+      return;
+    }
+    for (const part of chunk(entries, this.rowsPerStatement(CACHE_ENTRY_COLUMNS))) {
+      await trx.insertInto('step_cache_entries').values(part).onConflict((oc) => oc.doNothing()).execute();
     }
   }
 
@@ -697,6 +732,15 @@ function associationJson(a: LineageAssociation): Record<keyof LineageAssociation
   return { sourceArn: a.sourceArn, destinationArn: a.destinationArn, type: a.type, createdAt: a.createdAt };
 }
 
+/** Columns of a `step_cache_entries` row (bind parameters per row). */
+const CACHE_ENTRY_COLUMNS = 4;
+
+/** PostgreSQL: cache entries from one JSON array of `step_cache_entries` rows. */
+const PG_CACHE_ENTRY_INSERT = `insert into step_cache_entries (step_name, cache_key, end_time, execution_id)
+select r.step_name, r.cache_key, r.end_time, r.execution_id
+from jsonb_to_recordset($1::jsonb) as r(step_name text, cache_key text, end_time bigint, execution_id text)
+on conflict do nothing`;
+
 /** Column order of step rows in the compiled upsert and its parameters. */
 const STEP_COLUMNS = ['execution_id', 'step_name', 'status', 'cache_key', 'end_time', 'updated_at', 'version', 'record'] as const;
 
@@ -761,19 +805,28 @@ function pgPatchStatement(columns: readonly string[]): string {
 const PG_STEP_VERSIONS =
   'select s.execution_id, s.step_name, s.version from step_executions s join unnest($1::text[], $2::text[]) as k(execution_id, step_name) on s.execution_id = k.execution_id and s.step_name = k.step_name';
 
+/** PostgreSQL: the columns of a step row from `r`, a step record as jsonb (as `stepToRow` derives them). */
+const PG_STEP_COLUMNS_FROM_RECORD = `r->>'executionId', r->>'stepName', r->>'status', r->>'cacheKey', (r->>'endTime')::bigint, (r->>'updatedAt')::bigint, (r->>'version')::integer, r`;
+
+/** PostgreSQL: new steps (version 1) from a JSON array of step records; a step already stored is not written. */
+const PG_STEP_INSERT_FROM = (parameter: string) => `insert into step_executions (${STEP_COLUMNS.join(', ')})
+select ${PG_STEP_COLUMNS_FROM_RECORD} from jsonb_array_elements(${parameter}::jsonb) as r
+on conflict do nothing`;
+
 /**
- * PostgreSQL: `compileStepUpsert` over a JSON array of step records (columns as `stepToRow` derives
- * them). A record past version 1 is written only over its stored row (never inserted), so a missing
- * row shows in the affected count like a version conflict.
+ * PostgreSQL: steps past version 1 from a JSON array of step records, each written only over its
+ * stored row at the version before (a missing row shows in the count like a version conflict).
  */
-const PG_STEP_UPSERT = `insert into step_executions (${STEP_COLUMNS.join(', ')})
-select r->>'executionId', r->>'stepName', r->>'status', r->>'cacheKey', (r->>'endTime')::bigint, (r->>'updatedAt')::bigint, (r->>'version')::integer, r
-from jsonb_array_elements($1::jsonb) as r
-where (r->>'version')::integer = 1
-  or exists (select 1 from step_executions s where s.execution_id = r->>'executionId' and s.step_name = r->>'stepName')
-on conflict (execution_id, step_name) do update set status = excluded.status, cache_key = excluded.cache_key, end_time = excluded.end_time,
-  updated_at = excluded.updated_at, version = excluded.version, record = excluded.record
-where step_executions.version = excluded.version - 1`;
+const PG_STEP_UPDATE_FROM = (parameter: string) => `update step_executions as s set status = r->>'status', cache_key = r->>'cacheKey',
+  end_time = (r->>'endTime')::bigint, updated_at = (r->>'updatedAt')::bigint, version = (r->>'version')::integer, record = r
+from jsonb_array_elements(${parameter}::jsonb) as r
+where s.execution_id = r->>'executionId' and s.step_name = r->>'stepName' and s.version = (r->>'version')::integer - 1`;
+
+const PG_STEP_INSERT = PG_STEP_INSERT_FROM('$1');
+const PG_STEP_UPDATE = PG_STEP_UPDATE_FROM('$1');
+/** PostgreSQL: both in one statement (new steps $1, the others $2); returns the rows written. */
+const PG_STEP_INSERT_UPDATE = `with i as (${PG_STEP_INSERT_FROM('$1')} returning 1), u as (${PG_STEP_UPDATE_FROM('$2')} returning 1)
+select (select count(*) from i) + (select count(*) from u) as written`;
 
 function compileStepUpsert(db: Db, rowCount: number): CompiledQuery {
   const placeholder = Object.fromEntries(STEP_COLUMNS.map((c) => [c, 0])) as unknown as CairnDatabase['step_executions'];

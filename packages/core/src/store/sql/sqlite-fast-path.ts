@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ExecutionPatch, StoreBatch } from '../execution-store.js';
 import { checkStepVersion, executionConflict, executionNotFound, planStepWrites, type PlannedStepWrite } from '../store-support.js';
-import { executionRows, stepToRow } from './rows.js';
+import { executionRows, stepCacheEntry, stepToRow } from './rows.js';
 
 /** Column values of a step row, in the order of the step statements below. */
 type StepValues = [status: string, cacheKey: string | null, endTime: number | null, updatedAt: number, version: number, record: string];
@@ -17,6 +17,7 @@ type StepValues = [status: string, cacheKey: string | null, endTime: number | nu
 export class SqliteCommitPath {
   private readonly insertStep: BetterSqlite3.Statement<[string, string, ...StepValues]>;
   private readonly updateStep: BetterSqlite3.Statement<[...StepValues, string, string, number]>;
+  private readonly insertCacheEntry: BetterSqlite3.Statement<[string, string, number, string]>;
   private readonly stepVersion: BetterSqlite3.Statement<[string, string], { version: number }>;
   private readonly executionVersion: BetterSqlite3.Statement<[string], { version: number }>;
   /** Execution patch statements by the columns they set (patches come in few shapes). */
@@ -29,6 +30,9 @@ export class SqliteCommitPath {
     );
     this.updateStep = sqlite.prepare(
       'update step_executions set status = ?, cache_key = ?, end_time = ?, updated_at = ?, version = ?, record = ? where execution_id = ? and step_name = ? and version = ?',
+    );
+    this.insertCacheEntry = sqlite.prepare(
+      'insert into step_cache_entries (step_name, cache_key, end_time, execution_id) values (?, ?, ?, ?) on conflict do nothing',
     );
     this.stepVersion = sqlite.prepare('select version from step_executions where execution_id = ? and step_name = ?');
     this.executionVersion = sqlite.prepare('select version from executions where id = ?');
@@ -58,6 +62,8 @@ export class SqliteCommitPath {
         ? this.insertStep.run(row.execution_id, row.step_name, ...values)
         : this.updateStep.run(...values, row.execution_id, row.step_name, write.expectedVersion);
     if (changes !== 1) checkStepVersion(write, this.stepVersion.get(row.execution_id, row.step_name)?.version);
+    const entry = stepCacheEntry(write.record);
+    if (entry) this.insertCacheEntry.run(entry.step_name, entry.cache_key, entry.end_time, entry.execution_id);
   }
 
   private patchExecution({ id, patch, expectedVersion }: ExecutionPatch): void {
