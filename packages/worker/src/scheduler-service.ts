@@ -9,6 +9,7 @@ import { LeaderLock, type LeaderLost } from './leader.js';
 import { Reconciler } from './reconciler.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
 import { ResultReader } from './result-stream.js';
+import { closeInOrder } from './shutdown.js';
 import type { ClusterServiceOptions } from './service-options.js';
 
 /** Options of the scheduler service. */
@@ -163,28 +164,11 @@ export class SchedulerService {
   /** Stops taking results and requests and stops driving (executions stay in the store for the next scheduler); safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await closeInOrder(this.closers, this.logger);
+      await closeInOrder(this.closers, this.logger, 'scheduler');
       this.logger.info('scheduler stopped');
     })();
     return this.closing;
   }
-}
-
-/**
- * Runs every closer in order, even after one fails (the leader lock, last, must still be released
- * and its Redis client closed), then throws the first failure.
- */
-async function closeInOrder(closers: readonly (() => Promise<void>)[], logger: Logger): Promise<void> {
-  let failure: { err: unknown } | undefined;
-  for (const close of closers) {
-    try {
-      await close();
-    } catch (err) {
-      logger.error({ err }, 'scheduler: a part failed to close; closing the others');
-      failure ??= { err };
-    }
-  }
-  if (failure) throw failure.err;
 }
 
 /** Time between renewals of the scheduler's leader lock (cheap; frequent renewals let a claimant wait little). */

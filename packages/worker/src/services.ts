@@ -11,6 +11,7 @@ import { ProcessGroupReaper } from './reaper.js';
 import { logConnectionErrors } from './redis.js';
 import type { LeaderLost } from './leader.js';
 import { SchedulerService, type SchedulerServiceOptions } from './scheduler-service.js';
+import { closeInOrder } from './shutdown.js';
 import { StepWorker, type StepWorkerOptions } from './step-worker.js';
 
 /** What every service is built from. */
@@ -39,12 +40,7 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
     logger.info({ executionArn: message.pipelineExecutionArn, step: message.stepName }, `callback step "${message.stepName}" waits for its token`);
     await publisher.publish(channel, JSON.stringify(message));
   });
-  const closeRest = async () => {
-    await events.close();
-    await deployment.close();
-    publisher.disconnect();
-    reaper.close();
-  };
+  const closeRest = () => closeInOrder([() => events.close(), () => deployment.close(), () => publisher.disconnect(), () => reaper.close()], logger, 'worker service');
   let worker: StepWorker;
   try {
     worker = await StepWorker.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, registry: events.registry, ...tuning });
@@ -55,10 +51,7 @@ export async function startWorkerService(settings: ServiceSettings, tuning: Part
   }
   return {
     worker,
-    close: async (graceMs) => {
-      await worker.close(graceMs);
-      await closeRest();
-    },
+    close: (graceMs) => closeInOrder([() => worker.close(graceMs), closeRest], logger, 'worker service'),
   };
 }
 
@@ -91,10 +84,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
     close: async () => {
       stopDelivering.abort();
       await delivering;
-      await scheduler.close();
-      await lineage.close();
-      await events.close();
-      await deployment.close();
+      await closeInOrder([() => scheduler.close(), () => lineage.close(), () => events.close(), () => deployment.close()], logger, 'scheduler service');
     },
   };
 }

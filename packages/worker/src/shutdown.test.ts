@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { watchShutdown, type ShutdownWatch } from './shutdown.js';
+import { closeInOrder, watchShutdown, type ShutdownWatch } from './shutdown.js';
 
 const logger = pino({ level: 'silent' });
 // A signal of its own, so the test runner's SIGTERM/SIGINT handling is untouched.
@@ -56,5 +56,19 @@ describe('watchShutdown', () => {
     } finally {
       exit.mockRestore();
     }
+  });
+});
+
+describe('closeInOrder', () => {
+  it('closes every part in order, even after one fails, then throws the first failure', async () => {
+    const closed: string[] = [];
+    const parts = [
+      () => void closed.push('worker'),
+      async () => Promise.reject(new Error('first')),
+      async () => Promise.reject(new Error('second')),
+      () => void closed.push('leader lock'),
+    ];
+    await expect(closeInOrder(parts, logger, 'test')).rejects.toThrow('first');
+    expect(closed).toEqual(['worker', 'leader lock']);
   });
 });

@@ -82,3 +82,21 @@ export function watchShutdown(options: ShutdownOptions): ShutdownWatch {
 export async function untilShutdown(close: (graceMs: number) => Promise<void>, options: ShutdownOptions): Promise<void> {
   await watchShutdown(options).until(close);
 }
+
+/**
+ * Closes each part in order and goes on after one fails, since a later part may hold a connection,
+ * a timer or the leader lock that would keep the process alive (or leading); then throws the first
+ * failure. @internal
+ */
+export async function closeInOrder(closers: Iterable<() => void | Promise<void>>, logger: Logger, what: string): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (err) {
+      logger.error({ err }, `${what}: a part failed to close; closing the others`);
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
+}

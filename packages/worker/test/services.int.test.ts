@@ -10,6 +10,7 @@ import { resolveCairnConfig } from '@cairn/steps';
 import { leaderLockKey } from '../src/leader.js';
 import { redisOptionsFromUrl } from '../src/redis.js';
 import { startWorkerService } from '../src/services.js';
+import { StepWorker } from '../src/step-worker.js';
 import { clusterTest as test, makeCluster } from './distributed/harness.js';
 
 /** A pino logger whose messages a test can read. */
@@ -40,6 +41,27 @@ describe('startWorkerService', () => {
     // A client left open retries within 100 ms, 200 ms, 400 ms…, logging a connection error each time.
     await new Promise((r) => setTimeout(r, 700));
     expect(messages.slice(after).filter((m) => /Redis connection error/.test(m))).toEqual([]);
+  });
+});
+
+describe('a running worker service', () => {
+  test('whose step worker fails to close still disconnects its own Redis clients, so the process can exit', async ({ databaseUrl, schema, redisUrl, prefix }) => {
+    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
+    onTestFinished(() => cluster.close());
+    const service = await startWorkerService(cluster.settings);
+    const disconnect = vi.spyOn(Redis.prototype, 'disconnect');
+    onTestFinished(() => disconnect.mockRestore());
+    const close = StepWorker.prototype.close;
+    let disconnectsBeforeFailure = 0;
+    const failing = vi.spyOn(StepWorker.prototype, 'close').mockImplementationOnce(async function (this: StepWorker, graceMs?: number) {
+      await close.call(this, graceMs);
+      disconnectsBeforeFailure = disconnect.mock.calls.length;
+      throw new Error('step worker close failed');
+    });
+    onTestFinished(() => failing.mockRestore());
+    await expect(service.close(100)).rejects.toThrow('step worker close failed');
+    // The callback publisher and the event stream's client.
+    expect(disconnect.mock.calls.length - disconnectsBeforeFailure).toBeGreaterThanOrEqual(2);
   });
 });
 

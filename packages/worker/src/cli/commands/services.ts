@@ -5,7 +5,7 @@ import { DEFAULT_QUEUE_PREFIX } from '../../queues.js';
 import { DEFAULT_SCHEDULER_LEADER_TTL_MS } from '../../scheduler-service.js';
 import { DEFAULT_REDIS_URL, redisOptionsFromUrl } from '../../redis.js';
 import { startSchedulerService, startWorkerService, type RunningService, type ServiceSettings } from '../../services.js';
-import { watchShutdown } from '../../shutdown.js';
+import { closeInOrder, watchShutdown } from '../../shutdown.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
@@ -77,10 +77,9 @@ async function serve(env: CliEnv, kind: 'scheduler' | 'worker' | 'serve', option
   // Watch signals before anything starts: a SIGTERM while connecting or waiting as a standby counts.
   const shutdown = watchShutdown({ logger, graceMs: options.graceMs });
   const services: RunningService[] = [];
-  const closeAll = async (graceMs?: number) => {
-    // Workers first: their last results still reach a running scheduler.
-    for (const service of [...services].reverse()) await service.close(graceMs);
-  };
+  // Workers first: their last results still reach a running scheduler. A worker that fails to close
+  // must not leave the scheduler leading.
+  const closeAll = (graceMs?: number) => closeInOrder([...services].reverse().map((service) => () => service.close(graceMs)), logger, 'cairn ' + kind);
   try {
     // A worker starts first, so a standby machine's worker runs steps while its scheduler waits for the lead.
     if (kind !== 'scheduler') {
