@@ -136,8 +136,6 @@ export class SchedulerService {
       },
     });
     const reconciler = new Reconciler({ runtime, dispatcher: dispatcher!, logger, ...(options.reconcileIntervalMs ? { intervalMs: options.reconcileIntervalMs } : {}) });
-    // Take over what is in flight before taking results, so no result finds its execution undriven.
-    await reconciler.reconcile();
     const results = new ResultReader({
       connection,
       prefix,
@@ -147,7 +145,15 @@ export class SchedulerService {
       logger,
       ...(options.resultConcurrency ? { batchSize: options.resultConcurrency } : {}),
     });
-    await results.start();
+    try {
+      // Take over what is in flight before taking results, so no result finds its execution undriven.
+      await reconciler.reconcile();
+      await results.start();
+    } catch (err) {
+      // Open clients would keep the process alive; `start` releases the lock.
+      await closeInOrder([() => results.close(), () => runtime.close(), () => steps.close(), () => publisher.disconnect()], logger, 'scheduler').catch(() => undefined);
+      throw err;
+    }
     const control = new Worker(QueueName.Control, (job: Job) => runControl(runtime, job, logger), { connection, prefix, concurrency: 8 });
     logConnectionErrors(control, logger, 'control worker');
     reconciler.start();

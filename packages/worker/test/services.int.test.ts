@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, onTestFinished, vi } from 'vitest';
@@ -9,6 +9,7 @@ import { MemoryStore } from '@cairn/core';
 import { resolveCairnConfig } from '@cairn/steps';
 import { leaderLockKey } from '../src/leader.js';
 import { redisOptionsFromUrl } from '../src/redis.js';
+import { ResultReader } from '../src/result-stream.js';
 import { startWorkerService } from '../src/services.js';
 import { StepWorker } from '../src/step-worker.js';
 import { clusterTest as test, makeCluster } from './distributed/harness.js';
@@ -76,6 +77,20 @@ describe('SchedulerService.close', () => {
 
     failNextWorkerClose();
     await expect(scheduler.close()).rejects.toThrow('control worker close failed');
+    expect(await redis.get(leaderLockKey(prefix))).toBeNull();
+  });
+
+  test('a scheduler that fails to start closes what it opened and releases the lock', async ({ databaseUrl, schema, redisUrl, prefix }) => {
+    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
+    onTestFinished(() => cluster.close());
+    const redis = new Redis(redisOptionsFromUrl(redisUrl));
+    onTestFinished(() => redis.disconnect());
+    const start = vi.spyOn(ResultReader.prototype, 'start').mockRejectedValueOnce(new Error('results stream unusable'));
+    onTestFinished(() => start.mockRestore());
+    const closeQueue = vi.spyOn(Queue.prototype, 'close');
+    onTestFinished(() => closeQueue.mockRestore());
+    await expect(cluster.scheduler()).rejects.toThrow('results stream unusable');
+    expect(closeQueue).toHaveBeenCalled();
     expect(await redis.get(leaderLockKey(prefix))).toBeNull();
   });
 
