@@ -390,13 +390,7 @@ export abstract class SqlStore implements CairnStore {
     return this.db.transaction().execute(async (trx) => {
       const firsts = firstLineageEntities(write.entities);
       const found = new Map<string, LineageEntity>();
-      // PostgreSQL: the associations go in the entities' statement, resolved as they are when every
-      // entity is new (the usual case: a finished step's Action); the statement writes them only then.
-      const assumed =
-        this.dialect === 'postgres' && firsts.length > 0 && write.associations.length > 0
-          ? resolveLineageAssociations(write, storedIfAllNew(write.entities, firsts))
-          : undefined;
-      const { inserted, asStored, associationsWritten } = await this.insertLineageEntities(trx, firsts, assumed);
+      const { inserted, asStored } = await this.insertLineageEntities(trx, firsts);
       const conflicting: LineageEntity[] = [];
       firsts.forEach((entity, i) => {
         if (!inserted.has(entity.arn)) conflicting.push(entity);
@@ -406,37 +400,26 @@ export abstract class SqlStore implements CairnStore {
         for (const key of lineageEntityKeys(entity)) found.set(key, entity);
       }
       const stored = write.entities.map((e) => findStoredLineageEntity(e, found) ?? e);
-      if (!associationsWritten) await this.insertLineageAssociations(trx, resolveLineageAssociations(write, stored));
+      await this.insertLineageAssociations(trx, resolveLineageAssociations(write, stored));
       return stored;
     });
   }
 
   /**
    * Inserts the entities unless stored already (by ARN, or an artifact by URI); returns the ARNs
-   * it inserted and the i-th entity as stored (absent fields absent, JSON round-tripped). On
-   * PostgreSQL, `associations` (when given) are inserted too if every entity was; then
-   * `associationsWritten` is true.
+   * it inserted and the i-th entity as stored (absent fields absent, JSON round-tripped).
    */
   private async insertLineageEntities(
     trx: Db,
     entities: readonly LineageEntity[],
-    associations?: readonly LineageAssociation[],
-  ): Promise<{ inserted: ReadonlySet<string>; asStored: (i: number) => LineageEntity; associationsWritten: boolean }> {
-    if (entities.length === 0) return { inserted: new Set(), asStored: (i) => entities[i]!, associationsWritten: false };
+  ): Promise<{ inserted: ReadonlySet<string>; asStored: (i: number) => LineageEntity }> {
+    if (entities.length === 0) return { inserted: new Set(), asStored: (i) => entities[i]! };
     if (this.dialect === 'postgres') {
       const text = JSON.stringify(entities.map(entityJson));
-      const { rows } = await trx.executeQuery<{ arn: string }>(
-        associations
-          ? CompiledQuery.raw(PG_LINEAGE_INSERT, [text, JSON.stringify(associations.map(associationJson)), entities.length])
-          : CompiledQuery.raw(PG_ENTITY_INSERT, [text]),
-      );
+      const { rows } = await trx.executeQuery<{ arn: string }>(CompiledQuery.raw(PG_ENTITY_INSERT, [text]));
       // The text the server parsed, parsed again: the entities as stored, made only when one is inserted.
       let parsed: LineageEntity[] | undefined;
-      return {
-        inserted: new Set(rows.map((r) => r.arn)),
-        asStored: (i) => (parsed ??= JSON.parse(text) as LineageEntity[])[i]!,
-        associationsWritten: associations !== undefined && rows.length === entities.length,
-      };
+      return { inserted: new Set(rows.map((r) => r.arn)), asStored: (i) => (parsed ??= JSON.parse(text) as LineageEntity[])[i]! };
     }
     const inserted = new Set<string>();
     for (const part of chunk(entities, this.rowsPerStatement(ENTITY_COLUMNS))) {
@@ -448,7 +431,7 @@ export abstract class SqlStore implements CairnStore {
         .execute();
       for (const row of rows) inserted.add(row.arn);
     }
-    return { inserted, asStored: (i) => entityRows.fromRow(entityRows.toRow(entities[i]!) as EntityRowInsert), associationsWritten: false };
+    return { inserted, asStored: (i) => entityRows.fromRow(entityRows.toRow(entities[i]!) as EntityRowInsert) };
   }
 
   /** The stored entities having the ARN of one of `entities`, or the URI of one of its artifacts. */
@@ -733,30 +716,11 @@ returning arn`;
 /** PostgreSQL: stored lineage entities by ARN ($1) or artifact URI ($2), both text arrays. */
 const PG_ENTITY_SELECT = `select * from lineage_entities where arn = any($1::text[]) or (kind = 'Artifact' and source_uri = any($2::text[]))`;
 
-/**
- * PostgreSQL: lineage associations from one JSON array of `associationJson` objects (`json`, not
- * `jsonb`: only text and number fields are read, and the server reads them as it parses).
- */
-const PG_ASSOCIATION_INSERT_FROM = (parameter: string, where = '') => `insert into lineage_associations (source_arn, destination_arn, type, created_at)
+/** PostgreSQL: lineage associations from one JSON array of `associationJson` objects. */
+const PG_ASSOCIATION_INSERT = `insert into lineage_associations (source_arn, destination_arn, type, created_at)
 select r."sourceArn", r."destinationArn", r.type, r."createdAt"
-from json_to_recordset(${parameter}::json) as r("sourceArn" text, "destinationArn" text, type text, "createdAt" bigint) ${where}
+from jsonb_to_recordset($1::jsonb) as r("sourceArn" text, "destinationArn" text, type text, "createdAt" bigint)
 on conflict do nothing`;
-const PG_ASSOCIATION_INSERT = PG_ASSOCIATION_INSERT_FROM('$1');
-
-/**
- * PostgreSQL: `PG_ENTITY_INSERT` and `PG_ASSOCIATION_INSERT` in one statement (entities $1,
- * associations $2), the associations written only if all $3 entities were inserted. Returns the
- * ARNs it inserted.
- */
-const PG_LINEAGE_INSERT = `with e as (${PG_ENTITY_INSERT}), a as (${PG_ASSOCIATION_INSERT_FROM('$2', 'where (select count(*) from e) = $3::integer')})
-select arn from e`;
-
-/** The entities as a write stores them when each of `firsts` is new (see `writeLineage`). */
-function storedIfAllNew(entities: readonly LineageEntity[], firsts: readonly LineageEntity[]): LineageEntity[] {
-  const found = new Map<string, LineageEntity>();
-  for (const entity of firsts) for (const key of lineageEntityKeys(entity)) found.set(key, entity);
-  return entities.map((e) => findStoredLineageEntity(e, found) ?? e);
-}
 
 /** The fields of an entity that `lineage_entities` stores (a null URI is no URI, as in `entityRows`). */
 function entityJson(e: LineageEntity): Record<keyof LineageEntity, unknown> {
@@ -774,7 +738,7 @@ const CACHE_ENTRY_COLUMNS = 4;
 /** PostgreSQL: cache entries from one JSON array of `step_cache_entries` rows. */
 const PG_CACHE_ENTRY_INSERT = `insert into step_cache_entries (step_name, cache_key, end_time, execution_id)
 select r.step_name, r.cache_key, r.end_time, r.execution_id
-from json_to_recordset($1::json) as r(step_name text, cache_key text, end_time bigint, execution_id text)
+from jsonb_to_recordset($1::jsonb) as r(step_name text, cache_key text, end_time bigint, execution_id text)
 on conflict do nothing`;
 
 /** Column order of step rows in the compiled upsert and its parameters. */
