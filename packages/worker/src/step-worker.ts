@@ -39,6 +39,14 @@ export interface StepWorkerOptions extends ClusterServiceOptions {
 class Running {
   /** Set at shutdown past the deadline: the attempt goes back to the queue unreported. */
   handedBack = false;
+  /**
+   * An in-process job waiting for its executor: when it started waiting (`performance.now()`), and
+   * what its `running` report carries. `waitingSince` is -1 when it is not waiting or was reported.
+   */
+  waitingSince = -1;
+  waitingFor: { work: StepJob; handle: ExecutionHandle } | undefined;
+  /** The `running` report sent for it by `reportLongRunning`, if any (its final state goes after it). */
+  runningReport: Promise<void> | undefined;
   private controller: AbortController | undefined;
   private aborted = false;
 
@@ -120,20 +128,40 @@ export class StepWorker {
     return self;
   }
 
-  /** The shared wait of the jobs that started in the current window (see `runningReportDue`). */
-  private reportDue: { promise: Promise<undefined>; since: number } | undefined;
+  /** Every half `RUNNING_REPORT_DELAY_MS` while in-process jobs wait: `reportLongRunning`. */
+  private sweep: NodeJS.Timeout | undefined;
+
+  /** Marks an in-process job as waiting for its executor; `reportLongRunning` reports it `running` if it is still waiting after `RUNNING_REPORT_DELAY_MS`. */
+  private startWaiting(entry: Running, work: StepJob, handle: ExecutionHandle): void {
+    entry.waitingSince = performance.now();
+    entry.waitingFor = { work, handle };
+    this.sweep ??= setInterval(() => this.reportLongRunning(), RUNNING_REPORT_DELAY_MS / 2).unref();
+  }
 
   /**
-   * Resolves (with `undefined`) no sooner than `RUNNING_REPORT_DELAY_MS` and at most half that
-   * later: jobs starting within the same half-window share one timer instead of one each.
+   * Reports `running` (with the handle) for the in-process jobs waiting longer than
+   * `RUNNING_REPORT_DELAY_MS` (so 100–150 ms after they started waiting); one timer for all of them
+   * instead of a timer or a `Promise.race` per job. Stops itself when none is waiting.
    */
-  private runningReportDue(): Promise<undefined> {
-    const now = performance.now();
-    const window = RUNNING_REPORT_DELAY_MS / 2;
-    if (!this.reportDue || now - this.reportDue.since > window) {
-      this.reportDue = { promise: new Promise((resolve) => setTimeout(resolve, RUNNING_REPORT_DELAY_MS + window, undefined).unref()), since: now };
+  private reportLongRunning(): void {
+    const due = performance.now() - RUNNING_REPORT_DELAY_MS;
+    let waiting = 0;
+    for (const entry of this.running.values()) {
+      if (entry.waitingSince < 0) continue;
+      if (entry.waitingSince > due) {
+        waiting += 1;
+        continue;
+      }
+      entry.waitingSince = -1;
+      const { work, handle } = entry.waitingFor!;
+      entry.runningReport = this.report(work, { state: 'running', handle });
+      // Awaited (and its failure surfaced) when the job ends; marked handled meanwhile.
+      entry.runningReport.catch(() => undefined);
     }
-    return this.reportDue.promise;
+    if (waiting === 0) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
   }
 
   /** Attempts running in this worker now. */
@@ -236,15 +264,21 @@ export class StepWorker {
   private async runInProcess(executor: StepExecutor, work: StepJob, record: Pick<StepExecutionRecord, 'status'>, ctx: ExecutionContext, entry: Running): Promise<JobState> {
     // A stopped attempt that is not running here has nothing left to stop.
     if (record.status === 'Stopping') return { state: 'stopped' };
-    const state = await attempt(async () => {
+    let state: JobState;
+    try {
       const handle = await executor.start(work.request, ctx);
-      const finished = executor.wait!(handle, ctx);
-      // Short jobs go Starting → Succeeded in one result; longer ones report `running` (progress, the handle) first.
-      const early = await Promise.race([finished, this.runningReportDue()]);
-      if (early) return early;
-      await this.report(work, { state: 'running', handle });
-      return finished;
-    });
+      // Short jobs go Starting → Succeeded in one result; longer ones report `running` (progress, the handle) first (`reportLongRunning`).
+      this.startWaiting(entry, work, handle);
+      try {
+        state = await executor.wait!(handle, ctx);
+      } finally {
+        entry.waitingSince = -1;
+      }
+      // Appended before the final state, so it is in the stream first; awaited so that its failure is the attempt's, as before.
+      if (entry.runningReport) await entry.runningReport;
+    } catch (err) {
+      state = { state: 'failed', error: toSerializedError(err) };
+    }
     return entry.stopRequested && state.state === 'failed' ? { state: 'stopped' } : state;
   }
 
