@@ -8,6 +8,7 @@ import {
   isTerminalStepStatus,
   systemClock,
   toSerializedError,
+  type ArtifactStore,
   type Clock,
   type ExecutionContext,
   type ExecutionHandle,
@@ -15,6 +16,7 @@ import {
   type ModelRegistryStore,
   type StepExecutionRecord,
   type StepExecutor,
+  type StepType,
 } from '@cairn/core';
 import { QueueName, StepJobSchema, channelNames, parsePayload, stepJobId, type ResultJob, type StepJob } from './queues.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
@@ -35,31 +37,68 @@ export interface StepWorkerOptions extends ClusterServiceOptions {
   registry?: ModelRegistryStore;
 }
 
-/** An attempt running in this worker. */
-class Running {
+/** What every attempt's context shares (the worker's clock, artifacts, registry and logger). */
+interface ContextBase {
+  readonly clock: Clock;
+  readonly artifacts: ArtifactStore;
+  readonly registry: ModelRegistryStore;
+  readonly logger: Logger;
+}
+
+/**
+ * An attempt running in this worker, and the `ExecutionContext` its executor gets: one object per
+ * job (the abort signal and the child logger are made on first use; most in-process jobs never
+ * read them).
+ */
+class Running implements ExecutionContext {
+  readonly executionId: string;
+  readonly executionArn: string;
+  readonly pipelineName: string;
+  readonly stepName: string;
+  readonly stepType: StepType;
+  readonly attempt: number;
+  readonly clock: Clock;
+  readonly artifacts: ArtifactStore;
+  readonly registry: ModelRegistryStore;
   /** Set at shutdown past the deadline: the attempt goes back to the queue unreported. */
   handedBack = false;
-  /**
-   * An in-process job waiting for its executor: when it started waiting (`performance.now()`), and
-   * what its `running` report carries. `waitingSince` is -1 when it is not waiting or was reported.
-   */
+  /** An in-process job waiting for its executor: since when (`performance.now()`); -1 when it is not waiting or was reported `running`. */
   waitingSince = -1;
-  waitingFor: { work: StepJob; handle: ExecutionHandle } | undefined;
-  /** The `running` report sent for it by `reportLongRunning`, if any (its final state goes after it). */
+  /** What the `running` report of a waiting in-process job carries. */
+  handle: ExecutionHandle | undefined;
+  /** The `running` report sent by `reportLongRunning`, if any (the final state goes after it). */
   runningReport: Promise<void> | undefined;
   private controller: AbortController | undefined;
   private aborted = false;
+  private child: Logger | undefined;
 
   constructor(
+    readonly work: StepJob,
+    private readonly base: ContextBase,
     /** Set by a stop request: the attempt reports `stopped`. */
     public stopRequested: boolean,
-  ) {}
+  ) {
+    this.executionId = work.executionId;
+    this.executionArn = work.executionArn;
+    this.pipelineName = work.pipelineName;
+    this.stepName = work.stepName;
+    this.stepType = work.stepType;
+    this.attempt = work.attempt;
+    this.clock = base.clock;
+    this.artifacts = base.artifacts;
+    this.registry = base.registry;
+  }
 
-  /** The attempt's abort signal, made on first use (most in-process jobs never read it). */
+  /** The attempt's abort signal, made on first use. */
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
     if (this.aborted) this.controller.abort();
     return this.controller.signal;
+  }
+
+  /** The attempt's child logger, made on first use. */
+  get logger(): Logger {
+    return (this.child ??= attemptLogger(this.base.logger, this.work));
   }
 
   abort(): void {
@@ -67,6 +106,15 @@ class Running {
     this.controller?.abort();
   }
 }
+
+/** A child logger with the attempt's execution, step and attempt. */
+function attemptLogger(logger: Logger, work: StepJob): Logger {
+  return logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt });
+}
+
+/** The first delivery of a job is trusted (see `trustedState`): shared records, no allocation per job. */
+const STARTING = Object.freeze({ status: 'Starting' as const });
+const STOPPING = Object.freeze({ status: 'Stopping' as const });
 
 const FIRST_POLL_MS = 250;
 /** In-process jobs that end sooner than this send no separate `running` result. */
@@ -93,7 +141,11 @@ export class StepWorker {
   ) {
     this.clock = options.clock ?? systemClock;
     this.writer = new ResultWriter(results, options.prefix);
+    this.base = { clock: this.clock, artifacts: options.artifacts, registry: options.registry ?? options.store, logger: options.logger };
   }
+
+  /** What every attempt's context shares. */
+  private readonly base: ContextBase;
 
   /** Appends reported states to the results stream, one entry per event-loop turn. */
   private readonly writer: ResultWriter;
@@ -132,9 +184,9 @@ export class StepWorker {
   private sweep: NodeJS.Timeout | undefined;
 
   /** Marks an in-process job as waiting for its executor; `reportLongRunning` reports it `running` if it is still waiting after `RUNNING_REPORT_DELAY_MS`. */
-  private startWaiting(entry: Running, work: StepJob, handle: ExecutionHandle): void {
+  private startWaiting(entry: Running, handle: ExecutionHandle): void {
     entry.waitingSince = performance.now();
-    entry.waitingFor = { work, handle };
+    entry.handle = handle;
     this.sweep ??= setInterval(() => this.reportLongRunning(), RUNNING_REPORT_DELAY_MS / 2).unref();
   }
 
@@ -153,8 +205,7 @@ export class StepWorker {
         continue;
       }
       entry.waitingSince = -1;
-      const { work, handle } = entry.waitingFor!;
-      entry.runningReport = this.report(work, { state: 'running', handle });
+      entry.runningReport = this.report(entry.work, { state: 'running', handle: entry.handle! });
       // Awaited (and its failure surfaced) when the job ends; marked handled meanwhile.
       entry.runningReport.catch(() => undefined);
     }
@@ -214,17 +265,14 @@ export class StepWorker {
 
   private async runJob(job: Job, token: string | undefined): Promise<void> {
     const work = parsePayload(StepJobSchema, QueueName.Steps, job.data) as StepJob;
-    // Made on first use: most no-op-sized jobs never log.
-    let child: Logger | undefined;
-    const logOf = (): Logger => (child ??= this.options.logger.child({ executionId: work.executionId, step: work.stepName, attempt: work.attempt }));
-    const record = await this.currentState(job, work);
+    const record = this.trustedState(job, work) ?? (await this.storedState(work));
     if (!record) {
-      logOf().debug('stale step job skipped (the attempt is over)');
+      attemptLogger(this.options.logger, work).debug('stale step job skipped (the attempt is over)');
       return;
     }
     const maxDeliveries = this.options.maxDeliveries ?? 3;
     if (job.stalledCounter >= maxDeliveries) {
-      logOf().error({ deliveries: job.stalledCounter }, 'step lost its worker too often; failing it');
+      attemptLogger(this.options.logger, work).error({ deliveries: job.stalledCounter }, 'step lost its worker too often; failing it');
       await this.report(work, { state: 'failed', error: toSerializedError(workerLost(work, job.stalledCounter)) });
       return;
     }
@@ -235,13 +283,12 @@ export class StepWorker {
       return;
     }
     const jobId = stepJobId(work);
-    const entry = new Running(record.status === 'Stopping');
+    const entry = new Running(work, this.base, record.status === 'Stopping');
     this.running.set(jobId, entry);
     try {
-      const ctx = this.contextFor(work, entry, logOf);
-      const state = executor.wait ? await this.runInProcess(executor, work, record, ctx, entry) : await this.pollOnce(executor, work, record, ctx, { job, token });
+      const state = executor.wait ? await this.runInProcess(executor, record, entry) : await this.pollOnce(executor, work, record, entry, { job, token });
       if (state === undefined) return;
-      if (entry.handedBack || (this.closing && state.state !== 'succeeded')) return await handBack(job, token, logOf());
+      if (entry.handedBack || (this.closing && state.state !== 'succeeded')) return await handBack(job, token, entry.logger);
       await this.report(work, state);
     } finally {
       this.running.delete(jobId);
@@ -249,28 +296,32 @@ export class StepWorker {
   }
 
   /**
-   * What the store says of the attempt, or `undefined` when it is over (a stale or duplicate job).
-   * A job's first delivery is trusted without a read: the scheduler dispatches only after committing
-   * the attempt (a stop requested meanwhile is marked in the job). Redeliveries, polls and jobs
-   * under another id read the store.
+   * A job's first delivery is trusted without a read of the store: the scheduler dispatches only
+   * after committing the attempt (a stop requested meanwhile is marked in the job). Redeliveries,
+   * polls and jobs under another id are not (`undefined`: read the store, `storedState`).
    */
-  private async currentState(job: Job, work: StepJob): Promise<Pick<StepExecutionRecord, 'status' | 'handle'> | undefined> {
-    if (job.attemptsStarted <= 1 && job.stalledCounter === 0 && job.id === stepJobId(work) && !work.handle) return { status: work.stopRequested ? 'Stopping' : 'Starting' };
+  private trustedState(job: Job, work: StepJob): Pick<StepExecutionRecord, 'status'> | undefined {
+    if (job.attemptsStarted <= 1 && job.stalledCounter === 0 && !work.handle && job.id === stepJobId(work)) return work.stopRequested ? STOPPING : STARTING;
+    return undefined;
+  }
+
+  /** What the store says of the attempt, or `undefined` when it is over (a stale or duplicate job). */
+  private async storedState(work: StepJob): Promise<Pick<StepExecutionRecord, 'status' | 'handle'> | undefined> {
     const record = await this.options.store.getStepExecution(work.executionId, work.stepName);
     return record && record.attempt === work.attempt && !isTerminalStepStatus(record.status) ? record : undefined;
   }
 
   /** Local processes and Lambda handlers: start (idempotent per job name) and wait in this worker. */
-  private async runInProcess(executor: StepExecutor, work: StepJob, record: Pick<StepExecutionRecord, 'status'>, ctx: ExecutionContext, entry: Running): Promise<JobState> {
+  private async runInProcess(executor: StepExecutor, record: Pick<StepExecutionRecord, 'status'>, entry: Running): Promise<JobState> {
     // A stopped attempt that is not running here has nothing left to stop.
     if (record.status === 'Stopping') return { state: 'stopped' };
     let state: JobState;
     try {
-      const handle = await executor.start(work.request, ctx);
+      const handle = await executor.start(entry.work.request, entry);
       // Short jobs go Starting → Succeeded in one result; longer ones report `running` (progress, the handle) first (`reportLongRunning`).
-      this.startWaiting(entry, work, handle);
+      this.startWaiting(entry, handle);
       try {
-        state = await executor.wait!(handle, ctx);
+        state = await executor.wait!(handle, entry);
       } finally {
         entry.waitingSince = -1;
       }
@@ -303,26 +354,6 @@ export class StepWorker {
     await job.updateData({ ...job.data, handle, polls });
     await job.moveToDelayed(this.clock.now() + delay, token);
     throw new DelayedError();
-  }
-
-  private contextFor(work: StepJob, entry: Running, logOf: () => Logger): ExecutionContext {
-    return {
-      executionId: work.executionId,
-      executionArn: work.executionArn,
-      pipelineName: work.pipelineName,
-      stepName: work.stepName,
-      stepType: work.stepType,
-      attempt: work.attempt,
-      get signal() {
-        return entry.signal;
-      },
-      get logger() {
-        return logOf();
-      },
-      clock: this.clock,
-      artifacts: this.options.artifacts,
-      registry: this.options.registry ?? this.options.store,
-    };
   }
 
   /** Sends a state to the scheduler (a state sent twice is rejected there). */
