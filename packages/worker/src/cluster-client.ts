@@ -158,7 +158,9 @@ export class ClusterClient implements ExecutionRuntime {
       if (state === 'completed') return;
       if (state === 'failed') {
         const fresh = await Job.fromId(this.control, job.id!);
-        throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, fresh?.failedReason ?? 'The scheduler refused the retry.', { fix: 'read the reason above.' });
+        const reason = fresh?.failedReason || 'The scheduler refused the retry.';
+        // The scheduler's own errors already say what to do; only a reason without a fix gets one.
+        throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, reason, reason.includes('To fix:') ? {} : { fix: "read the scheduler's log for the cause, correct it, then retry again." });
       }
       await new Promise((r) => setTimeout(r, 50));
     }

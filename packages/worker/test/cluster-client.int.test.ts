@@ -1,8 +1,10 @@
+import { Worker } from 'bullmq';
 import { describe, expect, onTestFinished, vi } from 'vitest';
-import { MemoryStore, createExecutorRouter, type RuntimeEvent } from '@cairn/core';
+import { ErrorCode, MemoryStore, OrchestratorError, createExecutorRouter, type RuntimeEvent } from '@cairn/core';
 import { makeExecutionRecord } from '@cairn/core/testing';
 import { redisTest as test } from '@cairn/test-support';
 import { ClusterClient } from '../src/cluster-client.js';
+import { QueueName } from '../src/queues.js';
 import { redisOptionsFromUrl } from '../src/redis.js';
 
 /** A store whose step reads wait for `release` and then fail like a destroyed connection pool once `destroy` was called. */
@@ -47,5 +49,23 @@ describe('ClusterClient', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(unhandled).toEqual([]);
     expect(store.reads).toBe(1);
+  });
+
+  test('a refused retry is thrown with the scheduler\'s reason and one "To fix:" sentence', async ({ redisUrl, prefix }) => {
+    const connection = redisOptionsFromUrl(redisUrl);
+    const store = new MemoryStore();
+    const record = makeExecutionRecord({ runtime: 'distributed', status: 'Failed' });
+    await store.createExecution(record);
+    // Stands in for the scheduler: refuses every retry the way the engine does.
+    const scheduler = new Worker(QueueName.Control, async () => {
+      throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${record.id} ended at a Fail step.`, { fix: 'start a new execution.' });
+    }, { connection, prefix });
+    onTestFinished(() => scheduler.close());
+    const client = new ClusterClient({ connection, prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012' });
+    onTestFinished(() => client.close());
+
+    const refused = await client.retryExecution(record.id).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ code: ErrorCode.ExecutionNotRetryable });
+    expect((refused as Error).message).toBe(`Execution ${record.id} ended at a Fail step. To fix: start a new execution.`);
   });
 });
