@@ -29,6 +29,8 @@ export const ErrorCode = {
   BackendResourceLimit: 'BACKEND_RESOURCE_LIMIT',
   BackendInternalError: 'BACKEND_INTERNAL_ERROR',
   StoreConflict: 'STORE_CONFLICT',
+  /** A fenced commit carried a term older than the fence's: another process took over the work. */
+  Fenced: 'FENCED',
   ConfigInvalid: 'CONFIG_INVALID',
   InputUnreadable: 'INPUT_UNREADABLE',
   Internal: 'INTERNAL',
@@ -63,6 +65,7 @@ const RETRYABLE = {
   BACKEND_RESOURCE_LIMIT: true,
   BACKEND_INTERNAL_ERROR: true,
   STORE_CONFLICT: true,
+  FENCED: false,
   CONFIG_INVALID: false,
   INPUT_UNREADABLE: false,
   INTERNAL: false,

@@ -23,6 +23,7 @@ export {
   type RetryExceptionType,
   type OrchestratorErrorOptions,
 } from './errors.js';
+export { asSentence } from './internal/sentence.js';
 export {
   isExpression,
   EXPRESSION_KEYS,
@@ -123,6 +124,7 @@ export type {
   CallbackTokenRecord,
   ExecutionPatch,
   StoreBatch,
+  StoreFence,
 } from './store/execution-store.js';
 export {
   ModelApprovalStatus,

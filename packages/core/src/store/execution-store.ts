@@ -158,6 +158,17 @@ export interface StoreBatch {
   steps?: StepExecutionRecord[];
   /** Execution updates, applied in order (an execution listed twice sees its first patch's version). */
   executions?: ExecutionPatch[];
+  /**
+   * Makes the batch conditional on a fence (see `ExecutionStore.advanceFence`): it applies only while
+   * the stored term of `name` is `term`, else nothing of it is applied and `commit` throws `FENCED`.
+   */
+  fence?: StoreFence;
+}
+
+/** A fencing token: the term a process got from `advanceFence(name)` when it took over. */
+export interface StoreFence {
+  name: string;
+  term: number;
 }
 
 /** Persistence of pipelines, executions and steps. */
@@ -181,10 +192,19 @@ export interface ExecutionStore {
 
   /**
    * Applies a batch atomically. Throws `STORE_CONFLICT` when a version check fails (another
-   * writer got there first) and `EXECUTION_NOT_FOUND` for a patch of an unknown execution;
-   * nothing of the batch (of any execution in it) is applied then.
+   * writer got there first), `EXECUTION_NOT_FOUND` for a patch of an unknown execution and
+   * `FENCED` when `batch.fence` names a term that is no longer current; nothing of the batch (of
+   * any execution in it) is applied then.
    */
   commit(batch: StoreBatch): Promise<void>;
+
+  /**
+   * Starts a new term of the fence `name` (1 for a new fence, else the stored term + 1) and returns
+   * it. From then on a commit fenced with an older term throws `FENCED`; a fenced commit in flight
+   * either commits before the new term is stored or is refused. A process that takes over work
+   * (a new scheduler leader) calls it before it reads the state it will act on.
+   */
+  advanceFence(name: string): Promise<number>;
 
   /**
    * The most recent successful run of `stepName` in `pipelineName` with this cache key that ended

@@ -20,6 +20,7 @@ import type {
   ModelPackageRecord,
   UpdateApprovalStatusInput,
 } from './registry-store.js';
+import { checkFence } from './fence.js';
 import type { CairnStore } from './store.js';
 import {
   DEFAULT_ARN_PREFIX,
@@ -68,6 +69,8 @@ export class MemoryStore implements CairnStore {
   private readonly associations = new Map<string, LineageAssociation>();
   private readonly events = new Map<string, StoredEvent>();
   private readonly deliveries = new Map<string, DeliveryRecord>();
+  /** Fence name → current term. */
+  private readonly fences = new Map<string, number>();
 
   constructor(options: StoreOptions = {}) {
     this.arnPrefix = options.arnPrefix ?? DEFAULT_ARN_PREFIX;
@@ -126,6 +129,7 @@ export class MemoryStore implements CairnStore {
 
   async commit(batch: StoreBatch): Promise<void> {
     // Check everything first, then apply: a conflict leaves the store untouched.
+    if (batch.fence) checkFence(batch.fence, this.fences.get(batch.fence.name));
     const writes = planStepWrites(batch.steps);
     for (const write of writes) {
       checkStepVersion(write, this.steps.get(stepKey(write.record.executionId, write.record.stepName))?.version);
@@ -139,6 +143,12 @@ export class MemoryStore implements CairnStore {
     }
     for (const { record } of writes) this.steps.set(stepKey(record.executionId, record.stepName), copy(record));
     for (const [id, record] of patched) this.executions.set(id, record);
+  }
+
+  async advanceFence(name: string): Promise<number> {
+    const term = (this.fences.get(name) ?? 0) + 1;
+    this.fences.set(name, term);
+    return term;
   }
 
   async findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined> {

@@ -321,6 +321,76 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       });
     });
 
+    describe('fences', () => {
+      let executionId: string;
+      beforeEach(async () => {
+        const record = makeExecutionRecord();
+        executionId = record.id;
+        await store.createExecution(record);
+      });
+
+      it('advances a term from 1, one name independent of another', async () => {
+        expect(await store.advanceFence('scheduler:a')).toBe(1);
+        expect(await store.advanceFence('scheduler:a')).toBe(2);
+        expect(await store.advanceFence('scheduler:b')).toBe(1);
+        expect(await store.advanceFence('scheduler:a')).toBe(3);
+      });
+
+      it('applies a commit of the current term, steps and patches alike', async () => {
+        const term = await store.advanceFence('f');
+        const fence = { name: 'f', term };
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')], executions: [{ id: executionId, patch: { updatedAt: 2 } }], fence });
+        await store.commit({ steps: [makeStepRecord(executionId, 'A', { version: 2, status: 'Executing' }), makeStepRecord(executionId, 'B')], fence });
+        await store.commit({ steps: [makeStepRecord(executionId, 'B', { version: 2, status: 'Executing' })], fence });
+        await store.commit({ executions: [{ id: executionId, patch: { updatedAt: 3 }, expectedVersion: 2 }], fence });
+        expect(await store.getStepExecution(executionId, 'A')).toMatchObject({ version: 2, status: 'Executing' });
+        expect(await store.getStepExecution(executionId, 'B')).toMatchObject({ version: 2, status: 'Executing' });
+        expect(await store.getExecution(executionId)).toMatchObject({ updatedAt: 3, version: 3 });
+      });
+
+      it.each<[string, (id: string) => StoreBatch]>([
+        ['new steps', (id) => ({ steps: [makeStepRecord(id, 'B')] })],
+        ['step updates', (id) => ({ steps: [makeStepRecord(id, 'A', { version: 2, status: 'Succeeded' })] })],
+        ['new steps and updates', (id) => ({ steps: [makeStepRecord(id, 'A', { version: 2, status: 'Succeeded' }), makeStepRecord(id, 'B')] })],
+        ['patches only', (id) => ({ executions: [{ id, patch: { status: 'Failed' } }] })],
+        ['steps and a patch', (id) => ({ steps: [makeStepRecord(id, 'B')], executions: [{ id, patch: { status: 'Failed' } }] })],
+      ])('refuses a commit of an older term with FENCED and applies nothing (%s)', async (_case, batch) => {
+        const old = await store.advanceFence('f');
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')], fence: { name: 'f', term: old } });
+        expect(await store.advanceFence('f')).toBe(old + 1);
+        const before = { execution: await store.getExecution(executionId), steps: await store.listStepExecutions(executionId) };
+        const refused = store.commit({ ...batch(executionId), fence: { name: 'f', term: old } });
+        await expectCode(refused, ErrorCode.Fenced);
+        expect({ execution: await store.getExecution(executionId), steps: await store.listStepExecutions(executionId) }).toEqual(before);
+        // The same changes without a fence, or with the current term, still apply.
+        await store.commit({ ...batch(executionId), fence: { name: 'f', term: old + 1 } });
+      });
+
+      it('refuses a term the fence never had, and a fence never advanced', async () => {
+        await store.advanceFence('f');
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'A')], fence: { name: 'f', term: 2 } }), ErrorCode.Fenced);
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'A')], fence: { name: 'never', term: 1 } }), ErrorCode.Fenced);
+        expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
+      });
+
+      it('leaves commits without a fence, and fences of other names, unaffected', async () => {
+        const a = await store.advanceFence('a');
+        const b = await store.advanceFence('b');
+        await store.advanceFence('a');
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+        await store.commit({ steps: [makeStepRecord(executionId, 'B')], fence: { name: 'b', term: b } });
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'C')], fence: { name: 'a', term: a } }), ErrorCode.Fenced);
+        expect((await store.listStepExecutions(executionId)).map((s) => s.stepName).sort()).toEqual(['A', 'B']);
+      });
+
+      it('reports FENCED before a version conflict in the same batch', async () => {
+        const old = await store.advanceFence('f');
+        await store.commit({ steps: [makeStepRecord(executionId, 'A')] });
+        await store.advanceFence('f');
+        await expectCode(store.commit({ steps: [makeStepRecord(executionId, 'A')], fence: { name: 'f', term: old } }), ErrorCode.Fenced);
+      });
+    });
+
     describe('findCacheHit', () => {
       it('finds the most recent successful run of the same pipeline, step and key', async () => {
         const runs = [

@@ -209,6 +209,17 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
         if (dialect === 'postgres') await sql`alter table step_executions set (fillfactor = 40)`.execute(db);
       },
     },
+    '0004_fences': {
+      // Fencing tokens: a scheduler that takes over advances its fence's term, and its commits
+      // carry that term, so a scheduler that lost leadership (a pause, a partition) cannot commit.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('fences')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('term', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -18,6 +18,13 @@ export interface CairnDatabase {
   lineage_associations: LineageAssociationsTable;
   events: EventsTable;
   event_deliveries: EventDeliveriesTable;
+  fences: FencesTable;
+}
+
+/** One row per fence: its current term (see `ExecutionStore.advanceFence`). @internal */
+export interface FencesTable {
+  name: string;
+  term: number;
 }
 
 /** One row per pipeline version. @internal */

@@ -11,8 +11,10 @@ import type {
   PutPipelineInput,
   StepExecutionRecord,
   StoreBatch,
+  StoreFence,
 } from '../execution-store.js';
 import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from '../event-store.js';
+import { checkFence } from '../fence.js';
 import {
   findStoredLineageEntity,
   firstLineageEntities,
@@ -205,12 +207,49 @@ export abstract class SqlStore implements CairnStore {
   async commit(batch: StoreBatch): Promise<void> {
     const writes = planStepWrites(batch.steps);
     await this.db.transaction().execute(async (trx) => {
+      // A fenced PostgreSQL batch checks its term in its first step statement (no extra round
+      // trip); a batch without steps, and SQLite (in-process, writers serialised), check it first.
+      let fence = batch.fence;
+      if (fence && (this.dialect !== 'postgres' || writes.length === 0)) {
+        await this.checkFence(trx, fence);
+        fence = undefined;
+      }
       // PostgreSQL's statements check existence themselves (one round trip less per commit); the check runs only to name a conflict.
       if (this.dialect !== 'postgres') await this.checkExistingSteps(trx, writes);
-      for (const layer of upsertLayers(batch.steps ?? [], writes)) await this.upsertSteps(trx, layer);
+      for (const layer of upsertLayers(batch.steps ?? [], writes)) {
+        await this.upsertSteps(trx, layer, fence);
+        fence = undefined;
+      }
       await this.insertCacheEntries(trx, writes);
       await this.patchExecutions(trx, batch.executions ?? []);
     });
+  }
+
+  async advanceFence(name: string): Promise<number> {
+    // On PostgreSQL the update waits for fenced commits holding the row (`for share`) to end, and
+    // every commit that locks the row after it sees the new term.
+    const row = await this.db
+      .insertInto('fences')
+      .values({ name, term: 1 })
+      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ term: eb('fences.term', '+', 1) })))
+      .returning('term')
+      .executeTakeFirstOrThrow();
+    return Number(row.term);
+  }
+
+  /**
+   * Throws `FENCED` unless the fence is at `fence.term`. PostgreSQL takes a share lock on the fence
+   * row until the transaction ends, so `advanceFence` waits for this commit (and a commit that
+   * locks the row after an advance sees the new term); SQLite writers are serialised anyway.
+   */
+  private async checkFence(trx: Db, fence: StoreFence): Promise<void> {
+    const row = await trx
+      .selectFrom('fences')
+      .select('term')
+      .where('name', '=', fence.name)
+      .$if(this.dialect === 'postgres', (q) => q.forShare())
+      .executeTakeFirst();
+    checkFence(fence, row === undefined ? undefined : Number(row.term));
   }
 
   async findCacheHit(query: { pipelineName: string; stepName: string; cacheKey: string; notBefore: number }): Promise<CacheHit | undefined> {
@@ -567,9 +606,12 @@ export abstract class SqlStore implements CairnStore {
     }
   }
 
-  /** Multi-row upserts that only replace a row whose stored version is the incoming one minus 1. */
-  private async upsertSteps(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
-    if (this.dialect === 'postgres') return this.upsertStepArrays(trx, writes);
+  /**
+   * Multi-row upserts that only replace a row whose stored version is the incoming one minus 1;
+   * `fence` (PostgreSQL only) is checked in the same statement.
+   */
+  private async upsertSteps(trx: Db, writes: readonly PlannedStepWrite[], fence: StoreFence | undefined): Promise<void> {
+    if (this.dialect === 'postgres') return this.upsertStepArrays(trx, writes, fence);
     for (const part of chunk(writes, this.rowsPerStatement(STEP_COLUMNS.length))) {
       const text = this.compiled(`upsert:${part.length}`, () => compileStepUpsert(trx, part.length));
       const parameters = part.flatMap((w) => {
@@ -589,15 +631,26 @@ export abstract class SqlStore implements CairnStore {
    * statement per batch size, no bind parameter limit) and nothing needs escaping. New steps
    * (version 1) are inserted, the others updated in place: a plain update skips the upsert's
    * existence check, conflict probe and row lock, and, touching no indexed column, stays HOT.
+   * With a `fence`, the statement also locks the fence row (`for share`), writes only while its
+   * term is the fence's, and returns the term it found (`PG_FENCED_STEP_WRITE`).
    */
-  private async upsertStepArrays(trx: Db, writes: readonly PlannedStepWrite[]): Promise<void> {
+  private async upsertStepArrays(trx: Db, writes: readonly PlannedStepWrite[], fence: StoreFence | undefined): Promise<void> {
     if (writes.length === 0) return;
     const inserts: string[] = [];
     const updates: string[] = [];
     for (const { record } of writes) (record.version === 1 ? inserts : updates).push(JSON.stringify(record));
     const array = (records: readonly string[]) => `[${records.join(',')}]`;
     let written: number;
-    if (updates.length === 0) {
+    if (fence) {
+      const shape = inserts.length === 0 ? 'update' : updates.length === 0 ? 'insert' : 'both';
+      const parameters = shape === 'both' ? [array(inserts), array(updates)] : [array(shape === 'insert' ? inserts : updates)];
+      const { rows } = await trx.executeQuery<{ term: string | number | null; written: string | number }>(
+        CompiledQuery.raw(PG_FENCED_STEP_WRITE[shape], [...parameters, fence.name, fence.term]),
+      );
+      const term = rows[0]?.term;
+      checkFence(fence, term === null || term === undefined ? undefined : Number(term));
+      written = Number(rows[0]?.written);
+    } else if (updates.length === 0) {
       written = Number((await trx.executeQuery(CompiledQuery.raw(PG_STEP_INSERT, [array(inserts)]))).numAffectedRows);
     } else if (inserts.length === 0) {
       written = Number((await trx.executeQuery(CompiledQuery.raw(PG_STEP_UPDATE, [array(updates)]))).numAffectedRows);
@@ -808,25 +861,44 @@ const PG_STEP_VERSIONS =
 /** PostgreSQL: the columns of a step row from `r`, a step record as jsonb (as `stepToRow` derives them). */
 const PG_STEP_COLUMNS_FROM_RECORD = `r->>'executionId', r->>'stepName', r->>'status', r->>'cacheKey', (r->>'endTime')::bigint, (r->>'updatedAt')::bigint, (r->>'version')::integer, r`;
 
-/** PostgreSQL: new steps (version 1) from a JSON array of step records; a step already stored is not written. */
-const PG_STEP_INSERT_FROM = (parameter: string) => `insert into step_executions (${STEP_COLUMNS.join(', ')})
-select ${PG_STEP_COLUMNS_FROM_RECORD} from jsonb_array_elements(${parameter}::jsonb) as r
+/** PostgreSQL: new steps (version 1) from a JSON array of step records (those meeting `guard`, if given); a step already stored is not written. */
+const PG_STEP_INSERT_FROM = (parameter: string, guard?: string) => `insert into step_executions (${STEP_COLUMNS.join(', ')})
+select ${PG_STEP_COLUMNS_FROM_RECORD} from jsonb_array_elements(${parameter}::jsonb) as r${guard ? ` where ${guard}` : ''}
 on conflict do nothing`;
 
 /**
  * PostgreSQL: steps past version 1 from a JSON array of step records, each written only over its
  * stored row at the version before (a missing row shows in the count like a version conflict).
  */
-const PG_STEP_UPDATE_FROM = (parameter: string) => `update step_executions as s set status = r->>'status', cache_key = r->>'cacheKey',
+const PG_STEP_UPDATE_FROM = (parameter: string, guard?: string) => `update step_executions as s set status = r->>'status', cache_key = r->>'cacheKey',
   end_time = (r->>'endTime')::bigint, updated_at = (r->>'updatedAt')::bigint, version = (r->>'version')::integer, record = r
 from jsonb_array_elements(${parameter}::jsonb) as r
-where s.execution_id = r->>'executionId' and s.step_name = r->>'stepName' and s.version = (r->>'version')::integer - 1`;
+where s.execution_id = r->>'executionId' and s.step_name = r->>'stepName' and s.version = (r->>'version')::integer - 1${guard ? ` and ${guard}` : ''}`;
 
 const PG_STEP_INSERT = PG_STEP_INSERT_FROM('$1');
 const PG_STEP_UPDATE = PG_STEP_UPDATE_FROM('$1');
 /** PostgreSQL: both in one statement (new steps $1, the others $2); returns the rows written. */
 const PG_STEP_INSERT_UPDATE = `with i as (${PG_STEP_INSERT_FROM('$1')} returning 1), u as (${PG_STEP_UPDATE_FROM('$2')} returning 1)
 select (select count(*) from i) + (select count(*) from u) as written`;
+
+/**
+ * PostgreSQL: the step statements above, fenced: `f` locks the fence row (`for share`, held until
+ * the transaction ends, so an `advanceFence` waits for this commit, and the term read is the latest
+ * committed one even when an advance committed after the statement began); rows are written only
+ * while its term is the expected one. The fence name and term follow the step arrays as
+ * parameters. Returns the term found (null: no such fence) and the rows written.
+ */
+const PG_FENCED_STEP_WRITE = ((): Record<'insert' | 'update' | 'both', string> => {
+  const fenceCte = (name: string) => `f as (select term from fences where name = ${name} for share)`;
+  const guard = (term: string) => `(select term from f) = ${term}::bigint`;
+  const insert = (rows: string, term: string) => `i as (${PG_STEP_INSERT_FROM(rows, guard(term))} returning 1)`;
+  const update = (rows: string, term: string) => `u as (${PG_STEP_UPDATE_FROM(rows, guard(term))} returning 1)`;
+  return {
+    insert: `with ${fenceCte('$2')}, ${insert('$1', '$3')} select (select term from f) as term, (select count(*) from i) as written`,
+    update: `with ${fenceCte('$2')}, ${update('$1', '$3')} select (select term from f) as term, (select count(*) from u) as written`,
+    both: `with ${fenceCte('$3')}, ${insert('$1', '$4')}, ${update('$2', '$4')} select (select term from f) as term, (select count(*) from i) + (select count(*) from u) as written`,
+  };
+})();
 
 function compileStepUpsert(db: Db, rowCount: number): CompiledQuery {
   const placeholder = Object.fromEntries(STEP_COLUMNS.map((c) => [c, 0])) as unknown as CairnDatabase['step_executions'];

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ExecutionPatch, StoreBatch } from '../execution-store.js';
+import { checkFence } from '../fence.js';
 import { checkStepVersion, executionConflict, executionNotFound, planStepWrites, type PlannedStepWrite } from '../store-support.js';
 import { executionRows, stepCacheEntry, stepToRow } from './rows.js';
 
@@ -11,7 +12,8 @@ type StepValues = [status: string, cacheKey: string | null, endTime: number | nu
  * `BEGIN IMMEDIATE` transaction per batch, no query builder and no promise per statement (the
  * embedded runtime commits once per step of a chain, so this is its hot path). Compare-and-set
  * as in `SqlStore.commit`: a new step is inserted only when absent, an existing one updated only
- * at its expected version; any mismatch rolls the whole batch back with STORE_CONFLICT.
+ * at its expected version; any mismatch rolls the whole batch back with STORE_CONFLICT (a fence
+ * whose term is not the batch's: FENCED).
  * @internal
  */
 export class SqliteCommitPath {
@@ -20,6 +22,7 @@ export class SqliteCommitPath {
   private readonly insertCacheEntry: BetterSqlite3.Statement<[string, string, number, string]>;
   private readonly stepVersion: BetterSqlite3.Statement<[string, string], { version: number }>;
   private readonly executionVersion: BetterSqlite3.Statement<[string], { version: number }>;
+  private readonly fenceTerm: BetterSqlite3.Statement<[string], { term: number }>;
   /** Execution patch statements by the columns they set (patches come in few shapes). */
   private readonly patches = new Map<string, BetterSqlite3.Statement<unknown[]>>();
   private readonly run: (batch: StoreBatch) => void;
@@ -36,6 +39,7 @@ export class SqliteCommitPath {
     );
     this.stepVersion = sqlite.prepare('select version from step_executions where execution_id = ? and step_name = ?');
     this.executionVersion = sqlite.prepare('select version from executions where id = ?');
+    this.fenceTerm = sqlite.prepare('select term from fences where name = ?');
     this.run = sqlite.transaction((batch: StoreBatch) => this.apply(batch)).immediate;
   }
 
@@ -50,6 +54,8 @@ export class SqliteCommitPath {
   }
 
   private apply(batch: StoreBatch): void {
+    // Inside the immediate transaction: no advance can come between this check and the commit.
+    if (batch.fence) checkFence(batch.fence, this.fenceTerm.get(batch.fence.name)?.term);
     for (const write of planStepWrites(batch.steps)) this.writeStep(write);
     for (const patch of batch.executions ?? []) this.patchExecution(patch);
   }
