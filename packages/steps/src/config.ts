@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { ErrorCode, OrchestratorError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
 
 /**
  * `cairn.config.json`: where the workspace lives, how `s3://` URIs and container images map to this
@@ -173,7 +173,7 @@ function readConfigJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (cause) {
-    throw new OrchestratorError(ErrorCode.ConfigInvalid, `${file} is not readable JSON: ${(cause as Error).message}.`, {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, asSentence(`${file} is not readable JSON: ${(cause as Error).message}`), {
       cause,
       fix: 'make the file valid JSON (no comments, no trailing commas).',
     });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DeliveryError, type DeliveryRecord, type EventSink, type StoredEvent } from '@cairn/core';
+import { DeliveryError, asSentence, type DeliveryRecord, type EventSink, type StoredEvent } from '@cairn/core';
 
 /** The Redis stream events go to: `<prefix>:events`. */
 export function eventStreamKey(prefix: string): string {
@@ -34,7 +34,7 @@ export class RedisStreamSink implements EventSink {
     try {
       await this.options.redis.xadd(this.key, 'MAXLEN', '~', String(this.options.maxLength ?? 100_000), '*', ...fields);
     } catch (err) {
-      throw new DeliveryError(`XADD ${this.key} failed: ${err instanceof Error ? err.message : String(err)}.`, undefined, { cause: err });
+      throw new DeliveryError(asSentence(`XADD ${this.key} failed: ${err instanceof Error ? err.message : String(err)}`), undefined, { cause: err });
     }
   }
 }

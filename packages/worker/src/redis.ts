@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ErrorCode, OrchestratorError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
 
 /** The Redis URL used when neither a flag nor `REDIS_URL` gives one. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -57,7 +57,7 @@ export async function assertNoEviction(options: RedisOptions): Promise<void> {
     }
   } catch (err) {
     if (err instanceof OrchestratorError) throw err;
-    throw new OrchestratorError(ErrorCode.ConfigInvalid, `Cannot reach Redis at ${options.host}:${options.port}: ${(err as Error).message}.`, {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, asSentence(`Cannot reach Redis at ${options.host}:${options.port}: ${(err as Error).message}`), {
       cause: err,
       fix: 'check --redis / REDIS_URL and that the Redis server is running.',
     });

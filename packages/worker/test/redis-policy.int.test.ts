@@ -29,4 +29,17 @@ describe('assertNoEviction', () => {
     const port = await freePort();
     await expect(assertNoEviction(redisOptionsFromUrl(`redis://127.0.0.1:${port}`))).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/Cannot reach Redis.*To fix/) });
   });
+
+  it('quotes a Redis error that ends with a full stop without adding a second one', async () => {
+    // Answers every command (CLIENT SETINFO, INFO; no ready check) with an error whose text ends in ".".
+    const reply = (chunk: Buffer): string => '-ERR this server is read-only today.\r\n'.repeat(String(chunk).match(/(^|\n)\*\d+\r\n/g)?.length ?? 1);
+    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => socket.write(reply(chunk)))).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onTestFinished(() => void server.close());
+    const { port } = server.address() as { port: number };
+    const error = await assertNoEviction({ host: '127.0.0.1', port, enableReadyCheck: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect((error as Error).message).toMatch(/^Cannot reach Redis at 127\.0\.0\.1:\d+: .*\. To fix: check --redis/);
+    expect((error as Error).message).not.toContain('..');
+  });
 });

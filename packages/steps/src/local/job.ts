@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { create as createTar, extract } from 'tar';
 import type { z } from 'zod';
 import type { ExecutionContext, JobState, JsonObject, StepRequest } from '@cairn/core';
-import { ErrorCode, OrchestratorError, StepFailedError, toSerializedError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, StepFailedError, asSentence, toSerializedError } from '@cairn/core';
 import type { JobArtifactStore } from '../artifacts/job-artifact-store.js';
 import { resolveImage, type ResolvedCairnConfig } from '../config.js';
 import { runProcess, type ProcessOutcome } from './process.js';
@@ -46,7 +46,7 @@ export function parseArguments<S extends z.ZodType>(schema: S, job: LocalJob, va
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${['Arguments', ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
-  throw new OrchestratorError(ErrorCode.DefinitionInvalid, `Step "${job.ctx.stepName}" has arguments the local executor cannot run: ${problems}.`, {
+  throw new OrchestratorError(ErrorCode.DefinitionInvalid, asSentence(`Step "${job.ctx.stepName}" has arguments the local executor cannot run: ${problems}`), {
     fix: 'correct those fields in the step definition (they follow the matching SageMaker Create* request).',
   });
 }
@@ -75,7 +75,7 @@ export function runContainer(job: LocalJob, spec: ContainerSpec): Promise<Proces
   const { command, args } = containerCommand(spec.image, mapping, relocateAll(spec.entrypoint), relocateAll(spec.args) ?? []);
   job.ctx.logger.info({ command, args, sandbox: spec.sandbox.root }, 'local container starting');
   const spawnFailed = (cause: unknown): never => {
-    throw new OrchestratorError(ErrorCode.ConfigInvalid, `Could not start "${command}" for image "${spec.image}": ${(cause as Error).message}.`, {
+    throw new OrchestratorError(ErrorCode.ConfigInvalid, asSentence(`Could not start "${command}" for image "${spec.image}": ${(cause as Error).message}`), {
       cause,
       fix: `install that command or correct the entrypoint (AppSpecification/AlgorithmSpecification, or images["${spec.image}"] in cairn.config.json).`,
     });

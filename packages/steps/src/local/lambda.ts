@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JobState, JsonObject, JsonValue } from '@cairn/core';
-import { ErrorCode, OrchestratorError, StepFailedError, toSerializedError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, StepFailedError, asSentence, toSerializedError } from '@cairn/core';
 import { parseArguments, type LocalJob } from './job.js';
 
 /** How long a local Lambda handler may run (the SDK helper's default function timeout), in milliseconds. */
@@ -84,7 +84,7 @@ function timedOut(job: LocalJob, arn: string, ms: number): StepFailedError {
 
 function handlerFailed(job: LocalJob, arn: string, err: unknown): StepFailedError {
   const message = err instanceof Error ? err.message : String(err);
-  return new StepFailedError(job.ctx.stepName, job.ctx.attempt, `The Lambda handler for "${arn}" threw: ${message}.`, {
+  return new StepFailedError(job.ctx.stepName, job.ctx.attempt, asSentence(`The Lambda handler for "${arn}" threw: ${message}`), {
     cause: err,
     fix: 'correct the handler, or the arguments the step passes to it.',
   });

@@ -4,7 +4,7 @@ import getPort from 'get-port';
 import { extract } from 'tar';
 import { z } from 'zod';
 import type { JobState, JsonObject } from '@cairn/core';
-import { ErrorCode, OrchestratorError, StepFailedError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, StepFailedError, asSentence } from '@cairn/core';
 import {
   epochSeconds,
   failedState,
@@ -212,7 +212,7 @@ async function invoke(base: string, payload: Buffer, args: TransformArguments): 
   });
   const bytes = Buffer.from(await response.arrayBuffer());
   if (!response.ok) {
-    throw new OrchestratorError(ErrorCode.StepFailed, `POST /invocations answered ${response.status}: ${bytes.toString('utf8', 0, 500)}`, {
+    throw new OrchestratorError(ErrorCode.StepFailed, asSentence(`POST /invocations answered ${response.status}: ${bytes.toString('utf8', 0, 500)}`), {
       fix: 'check the payload format (ContentType, SplitType, BatchStrategy) against what the serving script accepts.',
     });
   }

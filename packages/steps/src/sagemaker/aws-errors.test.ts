@@ -28,6 +28,17 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(err, 'x')).toMatchObject({ code: ErrorCode.ConfigInvalid, retryable: false });
   });
 
+  it('quotes an AWS message with one full stop whether or not it ends with one', () => {
+    const denied = Object.assign(awsError('AccessDeniedException', 400), { message: 'User is not authorized to perform: sagemaker:CreateTrainingJob.' });
+    expect(classifyAwsError(denied, 'Creating training job "j"').message).toMatch(
+      /^Creating training job "j" failed with AccessDeniedException: User is not authorized to perform: sagemaker:CreateTrainingJob\. To fix: /,
+    );
+    const throttled = Object.assign(awsError('ThrottlingException', 400), { message: 'Rate exceeded.' });
+    expect(classifyAwsError(throttled, 'x').message).toMatch(/^x failed with ThrottlingException: Rate exceeded\. Still throttled after the SDK's own retries\. To fix: /);
+    expect(classifyAwsError(awsError('ValidationException', 400), 'x').message).toMatch(/^x failed with ValidationException: ValidationException happened\. To fix: /);
+    for (const err of [denied, throttled]) expect(classifyAwsError(err, 'x').message).not.toContain('..');
+  });
+
   it('a dropped connection is a service fault; Cairn errors pass through', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyAwsError(reset, 'x').code).toBe(ErrorCode.ServiceFault);

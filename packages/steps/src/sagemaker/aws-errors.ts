@@ -1,5 +1,5 @@
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { ErrorCode, OrchestratorError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
 
 /**
  * Maps AWS SDK errors and SageMaker job failure reasons onto Cairn error codes, whose retry-policy
@@ -20,39 +20,40 @@ export function isAwsError(err: unknown, ...names: string[]): boolean {
 /** Wraps an AWS SDK (or network) error from `operation` into an `OrchestratorError` with a Cairn code. */
 export function classifyAwsError(err: unknown, operation: string): OrchestratorError {
   if (err instanceof OrchestratorError) return err;
-  if (!(err instanceof Error)) return new OrchestratorError(ErrorCode.Internal, `${operation} failed: ${String(err)}.`);
+  if (!(err instanceof Error)) return new OrchestratorError(ErrorCode.Internal, asSentence(`${operation} failed: ${String(err)}`));
   const aws = err as AwsSdkError;
   const details = { operation, awsError: aws.name, ...(aws.$metadata?.requestId ? { requestId: aws.$metadata.requestId } : {}) };
-  const said = `${operation} failed with ${aws.name}: ${aws.message}`;
+  // AWS messages sometimes end with a full stop and sometimes not.
+  const said = asSentence(`${operation} failed with ${aws.name}: ${aws.message}`);
   if (isThrottlingError(aws)) {
-    return new OrchestratorError(ErrorCode.BackendThrottled, `${said} (still throttled after the SDK's own retries).`, {
+    return new OrchestratorError(ErrorCode.BackendThrottled, `${said} Still throttled after the SDK's own retries.`, {
       cause: err,
       details,
       fix: 'let the retry policy for Step.THROTTLING retry later, or ask AWS to raise the API rate quota.',
     });
   }
   if (isAwsError(aws, 'CredentialsProviderError')) {
-    return new OrchestratorError(ErrorCode.ConfigInvalid, `${said}.`, {
+    return new OrchestratorError(ErrorCode.ConfigInvalid, said, {
       cause: err,
       details,
       fix: 'give Cairn AWS credentials the SDK finds on its own: AWS_PROFILE / ~/.aws, SSO, environment variables or an instance role.',
     });
   }
   if (isAwsError(aws, 'ResourceLimitExceeded')) {
-    return new OrchestratorError(ErrorCode.BackendResourceLimit, `${said}.`, {
+    return new OrchestratorError(ErrorCode.BackendResourceLimit, said, {
       cause: err,
       details,
       fix: 'add a retry policy for SageMaker.RESOURCE_LIMIT, stop other jobs, or request a quota increase in Service Quotas.',
     });
   }
   if (SERVICE_FAULT_NAMES.has(aws.name) || aws.$fault === 'server' || isServerError(aws) || isTransientError(aws)) {
-    return new OrchestratorError(ErrorCode.ServiceFault, `${said}.`, {
+    return new OrchestratorError(ErrorCode.ServiceFault, said, {
       cause: err,
       details,
       fix: 'retry later (Step.SERVICE_FAULT is retried by default); check the AWS Health Dashboard if it persists.',
     });
   }
-  return new OrchestratorError(ErrorCode.StepFailed, `${said}.`, {
+  return new OrchestratorError(ErrorCode.StepFailed, said, {
     cause: err,
     details,
     fix: 'correct the request (arguments, role permissions or region) as the AWS message says.',
@@ -85,7 +86,7 @@ const INTERNAL = /InternalServerError/i;
  * ClientError, …) fails the step with SageMaker's reason.
  */
 export function jobFailureError(job: FailedJob): OrchestratorError {
-  const message = `${job.label} "${job.name}" failed: ${job.failureReason.replace(/\.?\s*$/, '.')}`;
+  const message = asSentence(`${job.label} "${job.name}" failed: ${job.failureReason}`);
   const details = { jobName: job.name, failureReason: job.failureReason, ...(job.arn ? { jobArn: job.arn } : {}) };
   if (CAPACITY.test(job.failureReason)) {
     return new OrchestratorError(ErrorCode.BackendCapacity, message, {

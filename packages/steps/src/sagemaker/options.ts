@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ErrorCode, OrchestratorError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
 
 /** Whether `value` looks like an AWS SDK v3 client (duck-typed, so a client from another copy of the SDK is accepted too). */
 export function isAwsClient(value: unknown): boolean {
@@ -11,7 +11,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, wha
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`).join('; ');
-  throw new OrchestratorError(ErrorCode.ConfigInvalid, `Invalid ${what} options: ${problems}.`, {
+  throw new OrchestratorError(ErrorCode.ConfigInvalid, asSentence(`Invalid ${what} options: ${problems}`), {
     fix: `correct the ${what} options (or the "sagemaker" section of cairn.config.json).`,
   });
 }

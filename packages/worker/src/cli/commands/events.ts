@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { DeliveryRecord, DeliveryStatus } from '@cairn/core';
+import { asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
 import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
@@ -58,6 +58,6 @@ async function redeliverOne(env: CliEnv, id: string): Promise<ExitCode> {
     writeLine(env.io.stdout, `Delivered ${delivery.id} to ${delivery.sinkId} (attempt ${delivery.attempts}).`);
     return ExitCode.Ok;
   }
-  writeLine(env.io.stderr, `Delivery ${delivery.id} to ${delivery.sinkId} failed again: ${delivery.lastError ?? 'unknown error'}.`);
+  writeLine(env.io.stderr, asSentence(`Delivery ${delivery.id} to ${delivery.sinkId} failed again: ${delivery.lastError ?? 'unknown error'}`));
   return ExitCode.Failed;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { ErrorCode, OrchestratorError } from '@cairn/core';
+import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
 import { DEFAULT_QUEUE_PREFIX } from '../../queues.js';
 import { DEFAULT_SCHEDULER_LEADER_TTL_MS } from '../../scheduler-service.js';
 import { DEFAULT_REDIS_URL, redisOptionsFromUrl } from '../../redis.js';
@@ -101,7 +101,7 @@ async function serve(env: CliEnv, kind: 'scheduler' | 'worker' | 'serve', option
   }
   const cause = await shutdown.until(closeAll);
   if ('reason' in cause) {
-    throw new OrchestratorError(ErrorCode.ServiceFault, `This scheduler stopped driving executions: ${cause.reason}.`, {
+    throw new OrchestratorError(ErrorCode.ServiceFault, asSentence(`This scheduler stopped driving executions: ${cause.reason}`), {
       fix: 'run it under a supervisor that restarts it (systemd Restart=always, a Kubernetes Deployment); it comes back as a standby and takes over when it can.',
     });
   }
