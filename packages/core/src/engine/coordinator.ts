@@ -18,7 +18,7 @@ import {
   type StepEvent,
 } from '../scheduler/status.js';
 import { StepScheduler } from '../scheduler/step-scheduler.js';
-import type { ExecutionPatch, ExecutionRecord, StepExecutionRecord, StoreBatch } from '../store/execution-store.js';
+import type { ExecutionPatch, ExecutionRecord, StepExecutionRecord, StoreBatch, StoreFence } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
 import { jobNameFor } from './job-name.js';
 import { excludedBySelection } from './selective-execution.js';
@@ -58,6 +58,15 @@ export interface CoordinatorOptions {
    * distributed runtime, whose dispatches are idempotent per attempt). @defaultValue false
    */
   redispatchUnstarted?: boolean;
+  /**
+   * A fencing token (`store.advanceFence`) every commit of this coordinator carries. When the store
+   * refuses one (`FENCED`: another process advanced the fence, so it drives these executions now),
+   * the coordinator stops driving every execution at once: nothing of the refused commit is
+   * dispatched, no later commit is made, and `onFenced` is called.
+   */
+  fence?: StoreFence;
+  /** Called once, with the `FENCED` error, after a fenced coordinator stopped (see `fence`). */
+  onFenced?: (err: OrchestratorError) => void;
 }
 
 /** How a step of a new or retried execution starts out. */
@@ -129,6 +138,8 @@ export class Coordinator {
   private flushing = false;
   private readonly maxCommitSteps: number;
   private readonly maxLaunchesPerCommit: number;
+  /** Set once a commit was refused as fenced: this coordinator no longer acts. */
+  private fenced: OrchestratorError | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.maxCommitSteps = options.maxCommitSteps ?? DEFAULT_MAX_COMMIT_STEPS;
@@ -147,6 +158,7 @@ export class Coordinator {
 
   /** Starts driving a freshly created execution (`record` is already stored). */
   start(record: ExecutionRecord, compiled: CompiledPipeline, plan: StartPlan = {}): void {
+    this.assertNotFenced();
     const live = this.open(record, compiled);
     const reused = new Map<string, boolean | undefined>();
     for (const r of plan.reused ?? []) {
@@ -162,6 +174,7 @@ export class Coordinator {
 
   /** Retries a Failed or Stopped execution in place: succeeded steps are kept, the rest run again. */
   async retry(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    this.assertNotFenced();
     if (this.live.has(record.id)) {
       throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${record.id} is still running.`, { fix: 'wait until it ends, then retry it.' });
     }
@@ -177,7 +190,13 @@ export class Coordinator {
     const patch: Partial<ExecutionRecord> = { status: nextExecutionStatus(record.status, 'retry'), updatedAt: this.now() };
     Object.assign(patch, { failureReason: undefined, endedAt: undefined });
     // Compare-and-set: of two processes retrying the same execution, one gets STORE_CONFLICT.
-    await this.options.store.commit({ executions: [{ id: record.id, patch, expectedVersion: record.version }] });
+    try {
+      await this.options.store.commit({ executions: [{ id: record.id, patch, expectedVersion: record.version }], ...this.fenceOfBatch() });
+    } catch (err) {
+      if (isFenced(err)) this.stopFenced(err);
+      throw err;
+    }
+    this.assertNotFenced();
     const live = this.open({ ...record, ...patch, version: record.version + 1 }, compiled, records);
     this.options.onEvent?.({ type: 'execution', execution: { ...live.record } });
     live.scheduler.restore(succeededSteps(records), [], excludedOf(record, compiled));
@@ -190,8 +209,10 @@ export class Coordinator {
    * wait out their remaining backoff, and a pending stop is carried out.
    */
   async resume(record: ExecutionRecord, compiled: CompiledPipeline): Promise<void> {
+    this.assertNotFenced();
     if (this.live.has(record.id)) return;
     const records = await this.options.store.listStepExecutions(record.id);
+    this.assertNotFenced();
     if (this.live.has(record.id)) return;
     const live = this.open(record, compiled, records);
     const inFlight = records.filter((r) => !isTerminalStepStatus(r.status));
@@ -662,6 +683,7 @@ export class Coordinator {
    * next macrotask, or after the commit in progress if there is one), then acts on it.
    */
   private queueFlush(live: LiveExecution): void {
+    if (this.fenced) return;
     this.pending.add(live);
     if (this.flushScheduled || this.flushing) return;
     this.flushScheduled = true;
@@ -699,11 +721,16 @@ export class Coordinator {
       rows += part.steps.length;
       parts.push(part);
     }
+    if (this.fenced) return;
     const writing = parts.filter((p) => p.steps.length > 0 || p.patch);
     if (writing.length > 0) {
       try {
-        await this.options.store.commit(batchOf(writing));
+        await this.options.store.commit(batchOf(writing, this.options.fence));
       } catch (err) {
+        if (isFenced(err)) {
+          this.stopFenced(err, parts);
+          return;
+        }
         if (writing.length === 1) {
           this.commitFailed(writing[0]!, err);
           for (const part of parts) if (part !== writing[0]) this.committed(part);
@@ -712,8 +739,12 @@ export class Coordinator {
         this.options.logger.warn({ err, executions: writing.length, steps: rows }, 'group commit failed; committing each execution alone');
         for (const part of parts) {
           try {
-            if (part.steps.length > 0 || part.patch) await this.options.store.commit(batchOf([part]));
+            if (part.steps.length > 0 || part.patch) await this.options.store.commit(batchOf([part], this.options.fence));
           } catch (partErr) {
+            if (isFenced(partErr)) {
+              this.stopFenced(partErr, parts);
+              return;
+            }
             this.commitFailed(part, partErr);
             continue;
           }
@@ -745,6 +776,42 @@ export class Coordinator {
       // A bug in one execution's follow-up must not keep the others of the group waiting.
       this.options.logger.error({ err, executionId: live.record.id }, 'internal error after a commit; the execution is no longer driven by this process (resume it)');
       this.abandon(live, err);
+    }
+  }
+
+  /** `{ fence }` when this coordinator's commits are fenced, else nothing. */
+  private fenceOfBatch(): Pick<StoreBatch, 'fence'> {
+    return this.options.fence ? { fence: this.options.fence } : {};
+  }
+
+  private assertNotFenced(): void {
+    if (this.fenced) throw this.fenced;
+  }
+
+  /**
+   * After a commit refused as fenced: stops driving every execution at once (timers cleared, the
+   * refused parts' and every later follow-up dropped, so nothing is dispatched), rejects waiters
+   * with the error, settles waiting results as not recorded, and tells the owner.
+   */
+  private stopFenced(err: OrchestratorError, parts: readonly CommitPart[] = []): void {
+    if (this.fenced) return;
+    this.fenced = err;
+    const lives = new Set([...this.live.values(), ...parts.map((p) => p.live)]);
+    this.options.logger.error({ err, fence: this.options.fence, executions: lives.size }, 'commit refused: another process holds a newer term of this fence; this coordinator stops driving every execution');
+    this.live.clear();
+    this.pending.clear();
+    for (const live of lives) {
+      for (const t of live.timers.values()) clearTimeout(t);
+      live.timers.clear();
+      live.finished = true;
+      live.after = [];
+      for (const w of live.waiters) w.reject(err);
+      for (const settle of [...live.resultWaiters]) settle(false);
+    }
+    try {
+      this.options.onFenced?.(err);
+    } catch (callbackErr) {
+      this.options.logger.error({ err: callbackErr }, 'onFenced threw');
     }
   }
 
@@ -802,12 +869,16 @@ function takePart(live: LiveExecution): CommitPart {
   return part;
 }
 
-/** The store batch of some parts. */
-function batchOf(parts: readonly CommitPart[]): StoreBatch {
+/** The store batch of some parts, fenced when the coordinator is. */
+function batchOf(parts: readonly CommitPart[], fence: StoreFence | undefined): StoreBatch {
   const executions: ExecutionPatch[] = [];
   for (const { live, patch } of parts) if (patch) executions.push({ id: live.record.id, patch });
   const steps = parts.length === 1 ? parts[0]!.steps : parts.flatMap((p) => p.steps);
-  return { steps, ...(executions.length > 0 ? { executions } : {}) };
+  return { steps, ...(executions.length > 0 ? { executions } : {}), ...(fence ? { fence } : {}) };
+}
+
+function isFenced(err: unknown): err is OrchestratorError {
+  return err instanceof OrchestratorError && err.code === ErrorCode.Fenced;
 }
 
 /** What preparing an attempt decided. */

@@ -3,7 +3,8 @@ import type { ArtifactStore } from '../artifacts.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { ExecutorRouter } from '../executor.js';
 import { isTerminalExecutionStatus } from '../scheduler/status.js';
-import type { ExecutionRecord } from '../store/execution-store.js';
+import type { OrchestratorError } from '../errors.js';
+import type { ExecutionRecord, StoreFence } from '../store/execution-store.js';
 import type { CairnStore } from '../store/store.js';
 import type { ModelRegistryStore } from '../store/registry-store.js';
 import { createCallbackExecutor, type CallbackMessage } from './callback-executor.js';
@@ -39,6 +40,13 @@ export interface RuntimeOptions {
    * milliseconds; it doubles per failure, up to an hour. @defaultValue 60_000
    */
   unloadableRetryMs?: number;
+  /**
+   * A fencing token every commit of the coordinator carries (the distributed scheduler's leader
+   * term); see `CoordinatorOptions.fence`. @defaultValue none (commits are not fenced)
+   */
+  fence?: StoreFence;
+  /** Called once when a fenced commit was refused: the runtime has stopped driving every execution. */
+  onFenced?: (err: OrchestratorError) => void;
 }
 
 /** A dispatcher the runtime closes on `close()`. */
@@ -100,6 +108,8 @@ export class EmbeddedRuntime {
       observers: options.observers ?? [],
       onEvent: (event) => this.emit(event),
       redispatchUnstarted: this.dispatcher.idempotent ?? false,
+      ...(options.fence ? { fence: options.fence } : {}),
+      ...(options.onFenced ? { onFenced: options.onFenced } : {}),
     });
     this.watcher = setInterval(() => void this.watchStops(), this.pollIntervalMs);
     this.watcher.unref();
