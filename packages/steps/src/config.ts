@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { ErrorCode, OrchestratorError, asSentence } from '@cairn/core';
+import { S3MultipartOptionsSchema, type S3MultipartOptions } from './artifacts/s3-multipart-options.js';
 
 /**
  * `cairn.config.json`: where the workspace lives, how `s3://` URIs and container images map to this
@@ -46,6 +47,8 @@ export const CairnConfigSchema = z.strictObject({
       /** `local`: `s3://` URIs live under `root`; `s3`: they are real S3 objects. @defaultValue `s3` when a backend route names sagemaker, else `local` */
       backend: z.enum(['local', 's3']).optional(),
       mounts: z.record(z.string().regex(/^(s3|file):\/\//, 'Mount keys are s3:// or file:// URIs.'), z.string().min(1)).optional(),
+      /** Multipart uploads of the S3 store (`backend: s3`): threshold, part size and parts in flight. */
+      s3: S3MultipartOptionsSchema.optional(),
     })
     .optional(),
   images: z.record(z.string().min(1), ImageMappingSchema).optional(),
@@ -86,6 +89,8 @@ export interface ResolvedCairnConfig {
   readonly artifactsBackend: 'local' | 's3';
   /** Where `s3://bucket/key` objects live: `<artifactsRoot>/s3/<bucket>/<key>`. */
   readonly artifactsRoot: string;
+  /** Multipart options of the S3 artifact store (`artifacts.s3`); unset ones take the store's defaults. */
+  readonly s3Multipart: Readonly<S3MultipartOptions>;
   /** Read-only URI prefix (or single object) → absolute local path. */
   readonly mounts: Readonly<Record<string, string>>;
   /** Image URI or glob → runtime. */
@@ -133,6 +138,7 @@ export function resolveCairnConfig(raw: unknown, baseDir: string, file?: string)
     workspace,
     artifactsBackend: config.artifacts?.backend ?? (routesToSageMaker(config.backends ?? {}) ? 's3' : 'local'),
     artifactsRoot,
+    s3Multipart: config.artifacts?.s3 ?? {},
     mounts: mapValues(config.artifacts?.mounts ?? {}, (p) => resolve(baseDir, p)),
     images: config.images ?? {},
     lambdas: mapValues(config.lambdas ?? {}, (ref) => {

@@ -17,14 +17,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { z } from 'zod';
 import { ErrorCode, OrchestratorError, type ArtifactDigest } from '@cairn/core';
 import type { JobArtifactStore } from './job-artifact-store.js';
+import { DEFAULT_MULTIPART, MAX_PARTS, MiB, S3MultipartFields } from './s3-multipart-options.js';
 import { isAwsClient, parseOptions } from '../sagemaker/options.js';
 import { classifyAwsError, isAwsError } from '../sagemaker/aws-errors.js';
-
-const MiB = 1024 * 1024;
-/** S3's bounds: a single PUT (and a part) holds at most 5 GiB; parts but the last hold at least 5 MiB; 10,000 parts at most. */
-const MAX_PUT_BYTES = 5 * 1024 * MiB;
-const MIN_PART_BYTES = 5 * MiB;
-const MAX_PARTS = 10_000;
 
 /** Options of {@link S3ArtifactStore}; validated by the constructor. */
 export const S3ArtifactStoreOptionsSchema = z.strictObject({
@@ -34,22 +29,12 @@ export const S3ArtifactStoreOptionsSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Path-style URLs (`/bucket/key`) for S3-compatible stores such as MinIO. @defaultValue false */
   forcePathStyle: z.boolean().optional(),
-  /**
-   * Files and bodies larger than this many bytes are sent as a multipart upload (parts in parallel,
-   * aborted on failure); smaller ones in one PutObject. At most 5 GiB, S3's limit of one PUT.
-   * @defaultValue 16 MiB
-   */
-  multipartThresholdBytes: z.number().int().nonnegative().max(MAX_PUT_BYTES).default(16 * MiB),
-  /**
-   * Part size of multipart uploads, in bytes (5 MiB to 5 GiB); raised for a body that would
-   * otherwise need more than S3's 10,000 parts. @defaultValue 8 MiB
-   */
-  multipartPartSizeBytes: z.number().int().min(MIN_PART_BYTES).max(MAX_PUT_BYTES).default(8 * MiB),
-  /**
-   * Parts of one multipart upload in flight at once; an upload buffers up to this many parts in
-   * memory. @defaultValue 4
-   */
-  multipartQueueSize: z.number().int().min(1).max(64).default(4),
+  /** Files and bodies larger than this many bytes go up as multipart uploads (at most 5 GiB). @defaultValue 16 MiB */
+  multipartThresholdBytes: S3MultipartFields.multipartThresholdBytes.default(DEFAULT_MULTIPART.thresholdBytes),
+  /** Part size of multipart uploads, in bytes (5 MiB to 5 GiB; raised past 10,000 parts). @defaultValue 8 MiB */
+  multipartPartSizeBytes: S3MultipartFields.multipartPartSizeBytes.default(DEFAULT_MULTIPART.partSizeBytes),
+  /** Parts of one multipart upload in flight (and buffered) at once. @defaultValue 4 */
+  multipartQueueSize: S3MultipartFields.multipartQueueSize.default(DEFAULT_MULTIPART.queueSize),
 });
 /** Options of {@link S3ArtifactStore}. */
 export type S3ArtifactStoreOptions = z.input<typeof S3ArtifactStoreOptionsSchema>;

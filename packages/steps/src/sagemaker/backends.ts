@@ -26,7 +26,7 @@ export function configuredBackends(config: ResolvedCairnConfig): ConfiguredBacke
   const { region, pollIntervalMs, s3ForcePathStyle } = config.sagemaker;
   const s3 =
     config.artifactsBackend === 's3'
-      ? lazyS3ArtifactStore({ ...(region ? { region } : {}), ...(s3ForcePathStyle !== undefined ? { forcePathStyle: s3ForcePathStyle } : {}) })
+      ? lazyS3ArtifactStore({ ...(region ? { region } : {}), ...(s3ForcePathStyle !== undefined ? { forcePathStyle: s3ForcePathStyle } : {}), ...config.s3Multipart })
       : undefined;
   const artifacts = s3 ?? new LocalArtifactStore({ root: config.artifactsRoot, mounts: config.mounts });
   const executors = [localExecutor({ config, artifacts })];
