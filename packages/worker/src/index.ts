@@ -10,7 +10,7 @@
 export { runCli, buildProgram, main } from './cli/main.js';
 export { QueueName, DEFAULT_QUEUE_PREFIX, StepJobSchema, ResultJobSchema, ControlJobSchema, SerializedErrorSchema, JobStateSchema, stepJobId, resultStreamKey, RESULT_STREAM_GROUP, parsePayload, channelNames, type StepJob, type ResultJob, type ControlJob } from './queues.js';
 export { redisOptionsFromUrl, assertNoEviction, DEFAULT_REDIS_URL } from './redis.js';
-export { LeaderLock, leaderLockKey, DEFAULT_LEADER_TTL_MS, type LeaderLockOptions, type LeaderLost } from './leader.js';
+export { LeaderLock, leaderLockKey, schedulerFenceName, DEFAULT_LEADER_TTL_MS, type LeaderLockOptions, type LeaderLost } from './leader.js';
 export { QueueDispatcher, type QueueDispatcherOptions } from './queue-dispatcher.js';
 export { StepWorker, type StepWorkerOptions } from './step-worker.js';
 export { SchedulerService, DEFAULT_SCHEDULER_LEADER_TTL_MS, type SchedulerServiceOptions } from './scheduler-service.js';

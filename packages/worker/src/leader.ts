@@ -27,12 +27,23 @@ function leaseKey(prefix: string): string {
   return `${leaderLockKey(prefix)}:lease`;
 }
 
+/** The store fence (see `ExecutionStore.advanceFence`) whose term the leader of a queue prefix fences its commits with. */
+export function schedulerFenceName(prefix: string): string {
+  return `scheduler:${prefix}`;
+}
+
 /** Why a leader lost its lock. */
 export type LeaderLost =
   /** Another owner holds the lock, or was the last to hold it. */
   | { reason: 'taken'; holder: string }
   /** No renewal succeeded for `ttlMs - marginMs` (Redis unreachable or slow, or this process paused). */
-  | { reason: 'expired'; sinceRenewMs: number };
+  | { reason: 'expired'; sinceRenewMs: number }
+  /**
+   * The store refused a commit (`FENCED`): another scheduler advanced the fence past `term` since
+   * this one took over (this one was paused or cut off longer than its lease). Reported by
+   * `SchedulerService`, not by the lock.
+   */
+  | { reason: 'fenced'; fence: string; term: number };
 
 /** Options of a `LeaderLock`. */
 export interface LeaderLockOptions {
@@ -199,8 +210,12 @@ type RenewOutcome = 'renewed' | 'failed' | 'lost';
  * notices at its next renewal and stops first. For the same reason a leader whose key vanished
  * (flushed Redis) re-claims it when no one else has held it since, and keeps leading.
  *
- * This is a lease, not a fence: a process paused longer than the margin can act once before its
- * timers run. The store's compare-and-set versions and deterministic job ids bound the harm.
+ * The lease alone is not a fence: a process paused longer than the margin can act once before its
+ * timers run. `SchedulerService` closes that gap in the store: after `acquire` it advances the
+ * PostgreSQL fence `schedulerFenceName(prefix)` and every commit of its coordinator carries the new
+ * term, so a paused leader's late commit is refused (`FENCED`, nothing of it written or
+ * dispatched) and it stops as if it had lost the lock. What is not a commit (a job it enqueues
+ * for an attempt already committed) stays bounded by deterministic job ids.
  */
 export class LeaderLock {
   /** The lock's value while this process holds it. */

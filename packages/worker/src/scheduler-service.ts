@@ -1,11 +1,11 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter } from '@cairn/core';
+import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter, type StoreFence } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, channelNames, parsePayload } from './queues.js';
 import { JobRetention } from './job-retention.js';
-import { LeaderLock, type LeaderLost } from './leader.js';
+import { LeaderLock, schedulerFenceName, type LeaderLost } from './leader.js';
 import { Reconciler } from './reconciler.js';
 import { assertNoEviction, logConnectionErrors } from './redis.js';
 import { ResultReader } from './result-stream.js';
@@ -62,7 +62,10 @@ const STEP_JOB_OPTIONS = {
  * the reconciler as a backstop), and on start resumes everything the store says is in flight.
  * Several may run on one queue prefix: one leads (a Redis lease, `LeaderLock`), the others wait as
  * standbys; a leader that cannot renew its lease stops driving before the lease can expire
- * (`lost` resolves; run it under a supervisor that restarts it).
+ * (`lost` resolves; run it under a supervisor that restarts it). On taking the lease it advances
+ * the store fence `scheduler:<prefix>` and fences every commit with that term, so a leader that was
+ * paused past its lease cannot commit once another took over: its commit is refused and it stops
+ * the same way (`lost` resolves with `reason: 'fenced'`).
  */
 export class SchedulerService {
   private constructor(
@@ -72,7 +75,7 @@ export class SchedulerService {
     readonly reconciler: Reconciler,
     private readonly closers: (() => Promise<void>)[],
     private readonly logger: Logger,
-    /** Resolves when this scheduler lost its leader lock; it has then stopped driving (closed itself). */
+    /** Resolves when this scheduler lost its leader lock, or a commit was refused as fenced; it has then stopped driving (closed itself). */
     readonly lost: Promise<LeaderLost>,
   ) {}
 
@@ -94,9 +97,16 @@ export class SchedulerService {
     });
     try {
       await lock.acquire(options.signal);
-      const service = await SchedulerService.lead(options, lock, lost);
+      // Before reading any state to act on: from now on commits of earlier leaders are refused.
+      const name = schedulerFenceName(prefix);
+      const fence: StoreFence = { name, term: await options.store.advanceFence(name) };
+      logger.info({ fence }, 'scheduler fence advanced: commits of earlier leaders are refused from now on');
+      const service = await SchedulerService.lead(options, lock, lost, fence, (err) => {
+        logger.error({ err, fence }, 'a commit was refused as fenced: another scheduler leads this prefix now');
+        onLost({ reason: 'fenced', fence: name, term: fence.term });
+      });
       void lost.then(async (l) => {
-        logger.error({ lost: l }, 'leader lock lost: this scheduler stops driving executions now');
+        logger.error({ lost: l }, l.reason === 'fenced' ? 'leadership lost (fenced): this scheduler stops driving executions now' : 'leader lock lost: this scheduler stops driving executions now');
         try {
           // Stop driving first (no Redis round trip needed), then close the rest.
           await service.runtime.close();
@@ -113,7 +123,7 @@ export class SchedulerService {
     }
   }
 
-  private static async lead(options: SchedulerServiceOptions, lock: LeaderLock, lost: Promise<LeaderLost>): Promise<SchedulerService> {
+  private static async lead(options: SchedulerServiceOptions, lock: LeaderLock, lost: Promise<LeaderLost>, fence: StoreFence, onFenced: (err: Error) => void): Promise<SchedulerService> {
     const { connection, prefix, logger } = options;
     const steps = logConnectionErrors(new Queue(QueueName.Steps, { connection, prefix, defaultJobOptions: STEP_JOB_OPTIONS }), logger, 'steps queue');
     const publisher = logConnectionErrors(new Redis(connection), logger, 'stop publisher');
@@ -125,6 +135,8 @@ export class SchedulerService {
       artifacts: options.artifacts,
       logger,
       runtime: 'distributed',
+      fence,
+      onFenced,
       pollIntervalMs: options.stopCheckIntervalMs ?? 1_000,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.arnPrefix ? { arnPrefix: options.arnPrefix } : {}),

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { describe, expect, onTestFinished, vi } from 'vitest';
+import { schedulerFenceName } from '../../src/leader.js';
+import { QueueName, stepJobId } from '../../src/queues.js';
+import { redisOptionsFromUrl } from '../../src/redis.js';
+import { clusterTest as test, definition, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
+
+describe('a scheduler whose leadership was taken over (fenced in PostgreSQL)', () => {
+  test('has its next commit refused, dispatches nothing of it and stops; the new leader finishes the execution', async ({ databaseUrl, schema, redisUrl, prefix }) => {
+    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
+    onTestFinished(() => cluster.close());
+    const markers = mkdtempSync(join(tmpdir(), 'cairn-fenced-'));
+    onTestFinished(() => rmSync(markers, { recursive: true, force: true }));
+    await cluster.worker();
+    const old = await cluster.scheduler();
+    const fence = schedulerFenceName(prefix);
+
+    const log = join(cluster.workspace, 'runs.log');
+    const started = await cluster.start(definition([hangStep('A', markers), recordStep('B', log, ['A'])]));
+    // A runs (its 'running' report is committed under the old leader's term) and waits for its marker.
+    await vi.waitFor(async () => expect(await cluster.store.getStepExecution(started.id, 'A')).toMatchObject({ status: 'Executing' }), { timeout: 15_000, interval: 50 });
+
+    // Another scheduler takes over while the old one still runs (paused, partitioned): it advances the fence first.
+    expect(await cluster.store.advanceFence(fence)).toBe(2);
+    writeFileSync(join(markers, 'done'), '');
+
+    // A's result reaches the old leader: the commit that records it and launches B is refused.
+    const lost = await Promise.race([old.lost, new Promise((_, reject) => setTimeout(() => reject(new Error('the old leader did not stop')), 15_000))]);
+    expect(lost).toEqual({ reason: 'fenced', fence, term: 1 });
+    expect(old.scheduler.runtime.drivenExecutionIds).toEqual([]);
+    expect(await cluster.store.getStepExecution(started.id, 'A')).toMatchObject({ status: 'Executing' });
+    expect(await cluster.store.getStepExecution(started.id, 'B')).toBeUndefined();
+    const steps = new Queue(QueueName.Steps, { connection: redisOptionsFromUrl(redisUrl), prefix });
+    onTestFinished(() => steps.close());
+    expect(await steps.getJob(stepJobId({ executionId: started.id, stepName: 'B', attempt: 1 }))).toBeUndefined();
+    expect(runsOf(log)).toEqual([]);
+
+    // The new leader (term 3: it advances the fence itself) takes the unacknowledged result and finishes.
+    await cluster.scheduler();
+    const final = await cluster.client.waitForExecution(started.id);
+    expect(final.status).toBe('Succeeded');
+    expect(runsOf(log)).toEqual(['B']);
+    expect(await cluster.store.advanceFence(fence)).toBe(4);
+  });
+});
