@@ -3,6 +3,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { ErrorCode, OrchestratorError } from '../errors.js';
+import { asSentence } from '../internal/sentence.js';
 import { migrateToLatest } from './sql/migrations.js';
 import type { CairnDatabase } from './sql/schema.js';
 import { SqlStore } from './sql/sql-store.js';
@@ -21,6 +22,11 @@ export interface PostgresStoreOptions extends StoreOptions {
   schema?: string;
   /** Pool size. @defaultValue 10 */
   maxConnections?: number;
+  /**
+   * Where `connectionString` came from (`--database`, `DATABASE_URL`, a configuration key), named in
+   * the error when the store cannot be opened. @defaultValue 'the connection string'
+   */
+  source?: string;
 }
 
 const PostgresStoreOptionsSchema = z.object({
@@ -30,6 +36,7 @@ const PostgresStoreOptionsSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a schema name is lower-case letters, digits and "_", starting with a letter or "_"')
     .optional(),
   maxConnections: z.number().int().positive().optional(),
+  source: z.string().min(1).optional(),
   arnPrefix: z.string().startsWith('arn:').optional(),
 });
 
@@ -71,9 +78,9 @@ export class PostgresStore extends SqlStore {
     } catch (err) {
       await db.destroy();
       if (err instanceof OrchestratorError) throw err;
-      throw new OrchestratorError(ErrorCode.ConfigInvalid, `Cannot open the PostgreSQL store: ${String(err)}.`, {
+      throw new OrchestratorError(ErrorCode.ConfigInvalid, asSentence(`Cannot open the PostgreSQL store: ${String(err)}`), {
         cause: err,
-        fix: 'check DATABASE_URL (host, port, user, database) and that the server is running.',
+        fix: `check ${options.source ?? 'the connection string'} (host, port, user, database) and that the server is running.`,
       });
     }
     return new PostgresStore(db, options);

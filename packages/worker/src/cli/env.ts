@@ -105,7 +105,8 @@ export class CliEnv {
 
   private async openStore(cluster: boolean): Promise<CairnStore> {
     const { arnPrefix, workspace } = await this.config();
-    const database = this.globals().database ?? (cluster ? clusterDatabase() : undefined);
+    const flag = this.globals().database;
+    const database = flag ? { ...flag, source: '--database' } : cluster ? { ...clusterDatabase(), source: 'DATABASE_URL' } : undefined;
     const store: CairnStore = database
       ? await PostgresStore.open({ ...database, arnPrefix })
       : await SqliteStore.open({ path: path.join(workspace, STORE_FILE_NAME), arnPrefix });
