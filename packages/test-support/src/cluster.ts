@@ -1,9 +1,8 @@
 import { postgresTest } from './postgres.js';
-import { redisUrlFixture } from './redis.js';
-import { uniqueRedisPrefix } from './redis-server.js';
+import { prefixFixture, redisUrlFixture } from './redis.js';
 
 /**
  * Vitest fixture for the distributed runtime: `postgresTest`'s `databaseUrl` and fresh `schema`,
- * plus `redisTest`'s `redisUrl` (one server per worker) and `prefix` (unique per test).
+ * plus `redisTest`'s `redisUrl` (one server per worker) and `prefix` (unique per test, its keys deleted afterwards).
  */
-export const clusterTest = postgresTest.extend('redisUrl', { scope: 'worker' }, redisUrlFixture).extend('prefix', () => uniqueRedisPrefix());
+export const clusterTest = postgresTest.extend('redisUrl', { scope: 'worker' }, redisUrlFixture).extend('prefix', prefixFixture);

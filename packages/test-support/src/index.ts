@@ -9,4 +9,4 @@ export { postgresTest } from './postgres.js';
 export { startPostgres, createSchema, dropSchema, uniqueSchemaName, LOCAL_DATABASE_URL } from './postgres-server.js';
 export { redisTest } from './redis.js';
 export { clusterTest } from './cluster.js';
-export { startRedis, uniqueRedisPrefix, LOCAL_REDIS_URL } from './redis-server.js';
+export { startRedis, uniqueRedisPrefix, deleteRedisPrefix, LOCAL_REDIS_URL } from './redis-server.js';

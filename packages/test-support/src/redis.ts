@@ -1,5 +1,5 @@
 import { test } from 'vitest';
-import { startRedis, uniqueRedisPrefix } from './redis-server.js';
+import { deleteRedisPrefix, startRedis, uniqueRedisPrefix } from './redis-server.js';
 
 /**
  * The `redisUrl` fixture of {@link redisTest} and `clusterTest` (worker-scoped: one server per
@@ -13,7 +13,17 @@ export async function redisUrlFixture({}: object, { onCleanup }: { onCleanup: (c
 }
 
 /**
- * Vitest fixture: `redisUrl` (one server per worker) and `prefix`, unique per test. Never flush
- * a shared server; isolate keys and queue names by prefix instead.
+ * The `prefix` fixture of {@link redisTest} and `clusterTest`: a fresh `t-<uuid>` whose keys are
+ * deleted after the test (and after its `onTestFinished` callbacks, which close its queues).
  */
-export const redisTest = test.extend('redisUrl', { scope: 'worker' }, redisUrlFixture).extend('prefix', () => uniqueRedisPrefix());
+export function prefixFixture({ redisUrl }: { redisUrl: string }, { onCleanup }: { onCleanup: (cleanup: () => Promise<void>) => void }): string {
+  const prefix = uniqueRedisPrefix();
+  onCleanup(async () => void (await deleteRedisPrefix(redisUrl, prefix)));
+  return prefix;
+}
+
+/**
+ * Vitest fixture: `redisUrl` (one server per worker) and `prefix`, unique per test, its keys
+ * deleted afterwards. Never flush a shared server; isolate keys and queue names by prefix instead.
+ */
+export const redisTest = test.extend('redisUrl', { scope: 'worker' }, redisUrlFixture).extend('prefix', prefixFixture);
