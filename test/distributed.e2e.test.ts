@@ -1,30 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished } from 'vitest';
 import { clusterTest } from '@cairn/test-support';
+// eslint-disable-next-line import-x/no-relative-packages -- the worker's test helpers for its executable; not part of any package's API
+import { outputOf as output, spawnCairn } from '../packages/worker/test/cli/built-cli-support.js';
 
 const test = clusterTest;
 
-const BIN = fileURLToPath(new URL('../packages/worker/bin/cairn.js', import.meta.url));
 const HANDLERS = fileURLToPath(new URL('../packages/worker/test/distributed/fixtures/handlers.ts', import.meta.url));
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:record';
-
-function cairn(args: string[], cwd: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function output(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 describe('distributed runtime through the cairn CLI', () => {
   test('cairn serve runs what cairn run --redis --database submits; many executions at once; SIGTERM stops it cleanly', { timeout: 90_000 }, async ({ databaseUrl, schema, redisUrl, prefix }) => {
@@ -37,16 +23,16 @@ describe('distributed runtime through the cairn CLI', () => {
     const env = { CAIRN_QUEUE_PREFIX: prefix };
     const global = ['--redis', redisUrl, '--database', database];
 
-    const serve = cairn([...global, 'serve', '--concurrency', '8'], dir, env);
+    const serve = spawnCairn([...global, 'serve', '--concurrency', '8'], { cwd: dir, env });
     onTestFinished(() => void serve.kill('SIGKILL'));
     const served = output(serve);
-    const runs = await Promise.all([1, 2, 3].map(() => output(cairn([...global, 'run', 'pipeline.json', '--no-progress'], dir, env))));
+    const runs = await Promise.all([1, 2, 3].map(() => output(spawnCairn([...global, 'run', 'pipeline.json', '--no-progress'], { cwd: dir, env }))));
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/Execution [a-z0-9]{12} Succeeded/);
     }
     const id = /Execution ([a-z0-9]{12}) Succeeded/.exec(runs[0]!.stdout)![1]!;
-    const steps = await output(cairn([...global, 'executions', 'steps', id], dir, env));
+    const steps = await output(spawnCairn([...global, 'executions', 'steps', id], { cwd: dir, env }));
     expect(steps.code).toBe(0);
     expect(steps.stdout).toMatch(/D/);
 

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { spawnCairn } from './built-cli-support.js';
 import { fixture, testCli, writeTestConfig } from './harness.js';
-
-const BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
 
 let dir: string;
 let config: string;
@@ -28,7 +25,7 @@ function cairn(argv: readonly string[]) {
 describe('cairn resume', () => {
   it('finishes an execution whose `cairn run` process was killed, without running done steps again', async () => {
     // A real process runs the pipeline until its Callback step parks, then dies without a chance to clean up.
-    const child = spawn(process.execPath, [BIN, '--config', config, 'run', fixture('approval.ts'), '--no-progress'], { cwd: dir });
+    const child = spawnCairn(['--config', config, 'run', fixture('approval.ts'), '--no-progress'], { cwd: dir });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise((resolve) => child.once('exit', resolve));
