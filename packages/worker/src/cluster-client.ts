@@ -161,7 +161,7 @@ export class ClusterClient implements ExecutionRuntime {
         const fresh = await Job.fromId(this.control, job.id!);
         const reason = fresh?.failedReason || 'The scheduler refused the retry.';
         // The scheduler's own errors already say what to do; only a reason without a fix gets one.
-        throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, asSentence(reason), reason.includes('To fix:') ? {} : { fix: "read the scheduler's log for the cause, correct it, then retry again." });
+        throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, asSentence(reason), reason.includes('To fix:') ? {} : { fix: "read the scheduler's log for the cause, correct it, then retry." });
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -68,4 +68,20 @@ describe('ClusterClient', () => {
     expect(refused).toMatchObject({ code: ErrorCode.ExecutionNotRetryable });
     expect((refused as Error).message).toBe(`Execution ${record.id} ended at a Fail step. To fix: start a new execution.`);
   });
+
+  test('a refusal without a fix of its own gets one, after a full stop', async ({ redisUrl, prefix }) => {
+    const connection = redisOptionsFromUrl(redisUrl);
+    const store = new MemoryStore();
+    const record = makeExecutionRecord({ runtime: 'distributed', status: 'Stopped' });
+    await store.createExecution(record);
+    const scheduler = new Worker(QueueName.Control, async () => {
+      throw new Error('connection terminated unexpectedly');
+    }, { connection, prefix });
+    onTestFinished(() => scheduler.close());
+    const client = new ClusterClient({ connection, prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012' });
+    onTestFinished(() => client.close());
+
+    const refused = await client.retryExecution(record.id).catch((err: unknown) => err);
+    expect((refused as Error).message).toBe("connection terminated unexpectedly. To fix: read the scheduler's log for the cause, correct it, then retry.");
+  });
 });
