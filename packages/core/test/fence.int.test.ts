@@ -32,8 +32,9 @@ describe('PostgreSQL fences under concurrency', () => {
     await raw.query("update fences set term = term + 1 where name = 'f'");
     const commit = store.commit({ steps: [makeStepRecord(executionId, 'A')], fence: { name: 'f', term } });
     const settled = commit.then(() => 'applied', (err: { code?: string }) => err.code);
-    expect(await pendingAfter(commit, 300)).toBe(true);
+    const waited = await pendingAfter(commit, 300);
     await raw.query('commit');
+    expect(waited).toBe(true);
     expect(await settled).toBe(ErrorCode.Fenced);
     expect(await store.getStepExecution(executionId, 'A')).toBeUndefined();
   });
@@ -45,8 +46,9 @@ describe('PostgreSQL fences under concurrency', () => {
     await raw.query('begin');
     await raw.query("select term from fences where name = 'f' for share");
     const advance = store.advanceFence('f');
-    expect(await pendingAfter(advance, 300)).toBe(true);
+    const waited = await pendingAfter(advance, 300);
     await raw.query('commit');
+    expect(waited).toBe(true);
     expect(await advance).toBe(2);
   });
 });
