@@ -12,7 +12,8 @@
 # better-sqlite3 is built from source against the tested Node's headers (npm_config_nodedir, the
 # package's include/node), so no network is needed beyond the npm registry. Integration tests use
 # REDIS_URL / DATABASE_URL when set, else what `scripts/test-all.sh` finds. Every Node process runs
-# with --trace-deprecation; the summary counts deprecation and experimental warnings in the logs.
+# with --trace-deprecation and its warnings redirected to <logs>/warnings.txt; the summary counts
+# deprecation and experimental warnings there and in the logs.
 # Prints one summary line per Node version; exits 1 if any step failed on any version.
 set -uo pipefail
 
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rev) rev="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) nodes+=("$1"); shift ;;
   esac
 done
@@ -44,7 +45,8 @@ fetch_node() {
     x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;;
   esac
   pkg="node-$os-$arch"
-  version="$(npm view "$pkg@$spec" version --json 2>/dev/null | tr -d '[]" \n' | tr ',' '\n' | sort -V | tail -n1)"
+  version="$(npm view "$pkg@$spec" version --json 2>/dev/null)" || version=
+  version="$(echo "$version" | tr -d '[]" \n' | tr ',' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' | sort -V | tail -n1)"
   if [ -z "$version" ]; then
     echo "no npm package $pkg@$spec" >&2
     return 1
@@ -117,7 +119,8 @@ for spec in "${nodes[@]}"; do
     export PATH="$(dirname "$node_bin"):$PATH"
     export npm_config_nodedir="$node_dir"
     export npm_config_build_from_source=true
-    export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--trace-deprecation"
+    # Warnings of every Node process (children whose stderr a test captures too) go to one file.
+    export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--trace-deprecation --redirect-warnings=$logdir/warnings.txt"
     export CI=true
     [ "$(node --version)" = "$version" ] || { echo "PATH does not put $node_bin first" >&2; exit 1; }
 
@@ -131,10 +134,11 @@ for spec in "${nodes[@]}"; do
   )
   rc=$?
   mapfile -t steps <"$logdir/steps" 2>/dev/null || steps=()
-  deprecations="$(cat "$logdir"/*.log | grep -c 'DeprecationWarning')"
-  experimental="$(cat "$logdir"/*.log | grep -c 'ExperimentalWarning')"
+  deprecations="$(cat "$logdir"/*.log "$logdir"/warnings.txt 2>/dev/null | grep -c 'DeprecationWarning')"
+  experimental="$(cat "$logdir"/*.log "$logdir"/warnings.txt 2>/dev/null | grep -c 'ExperimentalWarning')"
   tests="$(sed 's/\x1b\[[0-9;]*m//g' "$logdir/test-all.log" 2>/dev/null | grep -E '^ +Tests +[0-9]' | tail -n1 | sed -E 's/^ +Tests +//')"
-  line="$version: $(IFS=,; echo "${steps[*]}" | sed 's/,/, /g')${tests:+; tests: $tests}; warnings: $deprecations deprecation, $experimental experimental"
+  example="$(grep -o 'Succeeded after [0-9.]*s' "$logdir/example.log" 2>/dev/null | tail -n1 | sed 's/Succeeded after //')"
+  line="$version: $(IFS=,; echo "${steps[*]}" | sed 's/,/, /g')${tests:+; tests: $tests}${example:+; example execution: $example}; warnings: $deprecations deprecation, $experimental experimental"
   [ $rc -eq 0 ] || { line="$line; logs in $logdir"; status=1; }
   summaries+=("$line")
   if [ $keep -eq 1 ] || [ $rc -ne 0 ]; then
