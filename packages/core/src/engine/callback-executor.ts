@@ -71,8 +71,11 @@ export function createCallbackExecutor(options: CallbackExecutorOptions): StepEx
       const queue = request.stepFields?.['SqsQueueUrl'];
       return { tokenHash, tokenPrefix: token.slice(0, 6), sqsQueueUrl: typeof queue === 'string' ? queue : '' };
     },
-    async poll(handle) {
-      const record = await options.store.getCallbackToken(String(handle['tokenHash']));
+    async poll(handle, ctx) {
+      // Every token of the attempt: a start cut off by a crash after its message was sent (before
+      // this handle was recorded) left a token the consumer may redeem instead of this one.
+      const tokens = await options.store.listCallbackTokens({ executionId: ctx.executionId, stepName: ctx.stepName, attempt: ctx.attempt });
+      const record = firstRedeemed(tokens);
       if (!record?.outcome) return { state: 'running' };
       if (record.outcome === 'failed') {
         return { state: 'failed', error: { code: ErrorCode.StepFailed, message: record.failureReason ?? 'The callback reported a failure.', retryable: false } };
@@ -85,6 +88,13 @@ export function createCallbackExecutor(options: CallbackExecutorOptions): StepEx
       if (message) await sink({ ...message, status: 'Stopping' });
     },
   };
+}
+
+/** The token of an attempt redeemed first, if any. */
+function firstRedeemed(tokens: readonly CallbackTokenRecord[]): CallbackTokenRecord | undefined {
+  let first: CallbackTokenRecord | undefined;
+  for (const t of tokens) if (t.redeemedAt !== undefined && (first?.redeemedAt === undefined || t.redeemedAt < first.redeemedAt)) first = t;
+  return first;
 }
 
 function callbackSucceeded(record: CallbackTokenRecord, handle: ExecutionHandle): JobState {
@@ -104,7 +114,8 @@ function callbackSucceeded(record: CallbackTokenRecord, handle: ExecutionHandle)
     properties: { OutputParameters: values },
     metadata: {
       Callback: {
-        CallbackToken: `${String(handle['tokenPrefix'])}…`,
+        // Only the handle's own token has a known prefix (the store keeps hashes).
+        CallbackToken: record.tokenHash === handle['tokenHash'] ? `${String(handle['tokenPrefix'])}…` : '…',
         SqsQueueUrl: handle['sqsQueueUrl'] ?? '',
         OutputParameters: (record.outputs ?? []).map((o) => ({ Name: o.Name, Value: o.Value })),
       },

@@ -222,6 +222,12 @@ export interface ExecutionStore {
     redemption: { outcome: 'succeeded' | 'failed'; at: number; outputs?: { Name: string; Value: string }[]; failureReason?: string },
   ): Promise<CallbackTokenRecord | undefined>;
   getCallbackToken(tokenHash: string): Promise<CallbackTokenRecord | undefined>;
+  /**
+   * The tokens made for one attempt of a step, oldest first. An attempt has more than one when its
+   * Callback step was started again after a crash between sending a message and recording its
+   * handle: the consumer may redeem any of them.
+   */
+  listCallbackTokens(query: { executionId: string; stepName: string; attempt: number }): Promise<CallbackTokenRecord[]>;
 
   close(): Promise<void>;
 }

@@ -193,6 +193,13 @@ export class MemoryStore implements CairnStore {
     return found && copy(found);
   }
 
+  async listCallbackTokens(query: { executionId: string; stepName: string; attempt: number }): Promise<CallbackTokenRecord[]> {
+    return [...this.tokens.values()]
+      .filter((t) => t.executionId === query.executionId && t.stepName === query.stepName && t.attempt === query.attempt)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((t) => copy(t));
+  }
+
   async ensureModelPackageGroup(input: { name: string; description?: string; arnPrefix: string; now: number }): Promise<ModelPackageGroupRecord> {
     const existing = this.groups.get(input.name);
     if (existing) return copy(existing);

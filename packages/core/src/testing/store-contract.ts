@@ -445,6 +445,18 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         );
         expect(results.filter((r) => r !== undefined)).toHaveLength(1);
       });
+
+      it("lists one attempt's tokens, oldest first, redeemed or not", async () => {
+        const second = { ...token, tokenHash: 'i'.repeat(64), createdAt: 11 };
+        await store.putCallbackToken(second);
+        await store.putCallbackToken(token);
+        await store.putCallbackToken({ ...token, tokenHash: 'j'.repeat(64), attempt: 2 });
+        await store.putCallbackToken({ ...token, tokenHash: 'k'.repeat(64), stepName: 'Other' });
+        await store.putCallbackToken({ ...token, tokenHash: 'l'.repeat(64), executionId: 'fedcbafedcba' });
+        const redeemed = await store.redeemCallbackToken(second.tokenHash, { outcome: 'failed', at: 20, failureReason: 'no' });
+        expect(await store.listCallbackTokens({ executionId: token.executionId, stepName: 'Wait', attempt: 1 })).toEqual([token, redeemed]);
+        expect(await store.listCallbackTokens({ executionId: token.executionId, stepName: 'Wait', attempt: 3 })).toEqual([]);
+      });
     });
 
     describe('model registry', () => {

@@ -220,6 +220,12 @@ export function cairnMigrations(dialect: SqlDialectName): Record<string, Migrati
           .execute();
       },
     },
+    '0005_callback_tokens_by_step': {
+      // A Callback step's poll reads every token of its attempt (listCallbackTokens).
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('callback_tokens_by_step').on('callback_tokens').columns(['execution_id', 'step_name', 'attempt']).execute();
+      },
+    },
   };
 }
 

@@ -310,6 +310,19 @@ export abstract class SqlStore implements CairnStore {
     return row && tokenRows.fromRow(row);
   }
 
+  async listCallbackTokens(query: { executionId: string; stepName: string; attempt: number }): Promise<CallbackTokenRecord[]> {
+    const rows = await this.db
+      .selectFrom('callback_tokens')
+      .selectAll()
+      .where('execution_id', '=', query.executionId)
+      .where('step_name', '=', query.stepName)
+      .where('attempt', '=', query.attempt)
+      .orderBy('created_at')
+      .orderBy('token_hash')
+      .execute();
+    return rows.map((row) => tokenRows.fromRow(row));
+  }
+
   async ensureModelPackageGroup(input: { name: string; description?: string; arnPrefix: string; now: number }): Promise<ModelPackageGroupRecord> {
     return ensureGroup(this.db, input);
   }
