@@ -52,4 +52,24 @@ export interface EventOutboxStore {
   claimDueDeliveries(query: { now: number; leaseUntil: number; limit: number }): Promise<DeliveryRecord[]>;
   /** Records an attempt's outcome; returns the updated record (`undefined` if the id is unknown). */
   updateDelivery(id: string, update: DeliveryUpdate): Promise<DeliveryRecord | undefined>;
+  /**
+   * Retention: deletes up to `limit` events created before `before` whose deliveries are all
+   * settled (`delivered` or `failed`; an event with a `pending` delivery stays), oldest first, with
+   * their deliveries, in one transaction; returns how many events it deleted. Callers loop until
+   * it returns less than `limit`.
+   */
+  pruneEvents(query: PruneEventsQuery): Promise<number>;
+  /** How many events `pruneEvents` would delete with this `before` and no limit (for dry runs). */
+  countPrunableEvents(query: { before: number }): Promise<number>;
 }
+
+/** What `pruneEvents` deletes. */
+export interface PruneEventsQuery {
+  /** Epoch milliseconds: only events created strictly before it go. */
+  before: number;
+  /** Most events deleted by one call (one transaction). @defaultValue 1_000 */
+  limit?: number;
+}
+
+/** Events one `pruneEvents` call deletes unless told otherwise. */
+export const DEFAULT_PRUNE_EVENTS_LIMIT = 1_000;

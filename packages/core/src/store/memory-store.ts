@@ -10,7 +10,7 @@ import type {
   StepExecutionRecord,
   StoreBatch,
 } from './execution-store.js';
-import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from './event-store.js';
+import { DEFAULT_PRUNE_EVENTS_LIMIT, type DeliveryRecord, type DeliveryStatus, type DeliveryUpdate, type PruneEventsQuery, type StoredEvent } from './event-store.js';
 import { resolveLineageAssociations, type LineageAssociation, type LineageEntity, type LineageWrite } from './lineage-store.js';
 import type {
   ApprovalChange,
@@ -358,6 +358,25 @@ export class MemoryStore implements CairnStore {
     const updated = { ...current, ...update };
     this.deliveries.set(id, updated);
     return copy(updated);
+  }
+
+  async pruneEvents(query: PruneEventsQuery): Promise<number> {
+    const doomed = new Set(this.prunableEvents(query.before).slice(0, query.limit ?? DEFAULT_PRUNE_EVENTS_LIMIT).map((e) => e.id));
+    for (const id of doomed) this.events.delete(id);
+    for (const [id, d] of this.deliveries) if (doomed.has(d.eventId)) this.deliveries.delete(id);
+    return doomed.size;
+  }
+
+  async countPrunableEvents(query: { before: number }): Promise<number> {
+    return this.prunableEvents(query.before).length;
+  }
+
+  /** Events created before `before` without a pending delivery, oldest first (as the SQL stores order them). */
+  private prunableEvents(before: number): StoredEvent[] {
+    const pending = new Set([...this.deliveries.values()].filter((d) => d.status === 'pending').map((d) => d.eventId));
+    return [...this.events.values()]
+      .filter((e) => e.createdAt < before && !pending.has(e.id))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async close(): Promise<void> {}

@@ -608,6 +608,59 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect((await store.getModelPackage(created.arn))?.approvalStatus).toBe('Approved');
         expect(await store.listApprovalChanges(created.arn)).toHaveLength(2);
       });
+
+      describe('pruneEvents', () => {
+        /** Appends an event with one delivery per status given (in that status). */
+        async function eventWith(id: string, createdAt: number, statuses: ('pending' | 'delivered' | 'failed')[]): Promise<void> {
+          const deliveries = await store.appendEvent(event(id, createdAt), statuses.map((_, i) => `hook-${i}`));
+          for (const [i, d] of deliveries.entries()) {
+            const status = statuses[i] ?? 'pending';
+            if (status !== 'pending') await store.updateDelivery(d.id, { status, attempts: 1, updatedAt: createdAt + 1 });
+          }
+        }
+        const deliveriesOf = async (eventId: string): Promise<number> => (await store.listDeliveries({ eventId })).length;
+
+        it('deletes old events whose deliveries are all settled, with their deliveries, and keeps pending and recent ones', async () => {
+          await eventWith('delivered', 100, ['delivered', 'delivered']);
+          await eventWith('failed', 110, ['failed', 'delivered']);
+          await eventWith('no-sink', 120, []);
+          await eventWith('one-pending', 130, ['delivered', 'pending']);
+          await eventWith('recent', 1_000, ['delivered']);
+          await eventWith('at-cutoff', 500, ['delivered']);
+          expect(await store.countPrunableEvents({ before: 500 })).toBe(3);
+
+          expect(await store.pruneEvents({ before: 500 })).toBe(3);
+          for (const id of ['delivered', 'failed', 'no-sink']) expect(await store.getEvent(id)).toBeUndefined();
+          expect(await deliveriesOf('delivered')).toBe(0);
+          expect(await deliveriesOf('failed')).toBe(0);
+          for (const id of ['one-pending', 'recent', 'at-cutoff']) expect(await store.getEvent(id)).toBeDefined();
+          expect(await deliveriesOf('one-pending')).toBe(2);
+          expect(await deliveriesOf('recent')).toBe(1);
+          expect(await store.pruneEvents({ before: 500 })).toBe(0);
+          expect(await store.countPrunableEvents({ before: 500 })).toBe(0);
+        });
+
+        it('deletes at most limit events per call, oldest first', async () => {
+          for (let i = 0; i < 5; i++) await eventWith(`e${i}`, 100 + i, ['delivered']);
+          expect(await store.pruneEvents({ before: 1_000, limit: 2 })).toBe(2);
+          expect(await store.getEvent('e0')).toBeUndefined();
+          expect(await store.getEvent('e1')).toBeUndefined();
+          expect(await store.getEvent('e2')).toBeDefined();
+          expect(await store.countPrunableEvents({ before: 1_000 })).toBe(3);
+          expect(await store.pruneEvents({ before: 1_000, limit: 2 })).toBe(2);
+          expect(await store.pruneEvents({ before: 1_000, limit: 2 })).toBe(1);
+          expect(await store.listDeliveries({})).toEqual([]);
+        });
+
+        it('prunes an event once its last pending delivery settles', async () => {
+          await eventWith('e', 100, ['pending']);
+          expect(await store.pruneEvents({ before: 1_000 })).toBe(0);
+          const [delivery] = await store.listDeliveries({ eventId: 'e' });
+          await store.updateDelivery(delivery?.id ?? '', { status: 'failed', attempts: 8, updatedAt: 200 });
+          expect(await store.pruneEvents({ before: 1_000 })).toBe(1);
+          expect(await store.getDelivery(delivery?.id ?? '')).toBeUndefined();
+        });
+      });
     });
 
     describe('lineage', () => {

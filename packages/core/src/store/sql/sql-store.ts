@@ -13,7 +13,7 @@ import type {
   StoreBatch,
   StoreFence,
 } from '../execution-store.js';
-import type { DeliveryRecord, DeliveryStatus, DeliveryUpdate, StoredEvent } from '../event-store.js';
+import { DEFAULT_PRUNE_EVENTS_LIMIT, type DeliveryRecord, type DeliveryStatus, type DeliveryUpdate, type PruneEventsQuery, type StoredEvent } from '../event-store.js';
 import { checkFence } from '../fence.js';
 import {
   findStoredLineageEntity,
@@ -579,6 +579,31 @@ export abstract class SqlStore implements CairnStore {
     return row && deliveryRows.fromRow(row);
   }
 
+  async pruneEvents(query: PruneEventsQuery): Promise<number> {
+    const limit = query.limit ?? DEFAULT_PRUNE_EVENTS_LIMIT;
+    if (this.dialect === 'postgres') {
+      // One statement: events another pruner holds are skipped, not waited for.
+      const result = await this.db.executeQuery<{ pruned: number }>(CompiledQuery.raw(PG_PRUNE_EVENTS, [query.before, limit]));
+      return Number(result.rows[0]?.pruned ?? 0);
+    }
+    return this.db.transaction().execute(async (trx) => {
+      const gone = await trx
+        .deleteFrom('events')
+        .where('id', 'in', prunableEvents(trx, query.before).select('e.id').orderBy('e.created_at').orderBy('e.id').limit(limit))
+        .returning('id')
+        .execute();
+      for (const part of chunk(gone, this.maxParameters)) {
+        await trx.deleteFrom('event_deliveries').where('event_id', 'in', part.map((r) => r.id)).execute();
+      }
+      return gone.length;
+    });
+  }
+
+  async countPrunableEvents(query: { before: number }): Promise<number> {
+    const row = await prunableEvents(this.db, query.before).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -949,6 +974,34 @@ async function ensureGroup(db: Db, input: { name: string; description?: string; 
   const row = await db.selectFrom('model_package_groups').selectAll().where('name', '=', input.name).executeTakeFirstOrThrow();
   return groupFromRow(row);
 }
+
+/** Events created before `before` without a pending delivery (what retention may delete). */
+function prunableEvents(db: Db, before: number) {
+  return db
+    .selectFrom('events as e')
+    .where('e.created_at', '<', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('event_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', '=', 'pending'))),
+    );
+}
+
+/**
+ * `pruneEvents` on PostgreSQL: picks (and locks, skipping rows another pruner holds) the oldest
+ * prunable events, deletes their deliveries and them; `$1` before, `$2` limit.
+ */
+const PG_PRUNE_EVENTS = `with doomed as (
+  select e.id from events e
+  where e.created_at < $1
+    and not exists (select 1 from event_deliveries d where d.event_id = e.id and d.status = 'pending')
+  order by e.created_at, e.id
+  limit $2
+  for update of e skip locked
+), deliveries as (
+  delete from event_deliveries where event_id in (select id from doomed)
+), gone as (
+  delete from events where id in (select id from doomed) returning 1
+)
+select count(*)::int as pruned from gone`;
 
 async function insertEvent(db: Db, event: StoredEvent, sinkIds: readonly string[]): Promise<DeliveryRecord[]> {
   const inserted = await db.insertInto('events').values(eventRows.toRow(event) as CairnDatabase['events']).onConflict((oc) => oc.doNothing()).executeTakeFirst();
