@@ -187,7 +187,8 @@ export { EventDispatcher, type EventDispatcherOptions } from './events/dispatche
 export { WebhookSink, DeliveryError, type EventSink, type WebhookSinkOptions } from './events/sinks.js';
 export { SIGNATURE_HEADER, signWebhookPayload, verifyWebhookSignature } from './events/webhook-signature.js';
 export { MODEL_PACKAGE_STATE_CHANGE, modelPackageStateChangeEvent } from './events/model-package-event.js';
-export { recordStepLineage, findStepArtifacts, type LineageRecorderOptions } from './lineage/record-lineage.js';
+export { recordStepLineage, findStepArtifacts, stepActionArn, type LineageRecorderOptions } from './lineage/record-lineage.js';
 export { lineageObserver, type LineageObserver, type LineageObserverOptions } from './lineage/lineage-observer.js';
+export { recoverEndedExecutionsLineage, type RecoverLineageOptions } from './lineage/recover-lineage.js';
 export { queryLineage, type LineageDirection, type LineageResult } from './lineage/query-lineage.js';
 export { renderLineageTree, renderLineageMermaid, lineageToJson } from './lineage/render-lineage.js';

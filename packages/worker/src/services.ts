@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
+import { lineageObserver, recoverEndedExecutionsLineage, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
 import { lazySageMakerModelRegistry, type ResolvedCairnConfig } from '@cairn/steps';
 import { ClusterClient } from './cluster-client.js';
 import { createDeployment } from './deployment.js';
@@ -67,6 +67,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
   const observers = [lineage, ...(tuning.observers ?? [])];
   let scheduler: SchedulerService;
   try {
+    const eventRetention = config.events.retentionMs !== undefined ? { eventRetentionMs: config.events.retentionMs } : {};
     scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
   } catch (err) {
     // Not leading (aborted standby) or failed to start: nothing else of this service may stay open.
@@ -75,6 +76,11 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
     await deployment.close();
     throw err;
   }
+  // Lineage of steps that ended an execution just before the previous scheduler died (resume covers running ones).
+  const recovering = recoverEndedExecutionsLineage(store, lineage, { now: Date.now() }).then(
+    (checked) => logger.debug({ checked }, 'checked the lineage of recently ended executions'),
+    (err: unknown) => logger.error({ err }, 'cannot check the lineage of recently ended executions; executions are not affected'),
+  );
   const stopDelivering = new AbortController();
   const delivering = events.registry.dispatcher?.run(stopDelivering.signal);
   return {
@@ -84,7 +90,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
     close: async () => {
       stopDelivering.abort();
       await delivering;
-      await closeInOrder([() => scheduler.close(), () => lineage.close(), () => events.close(), () => deployment.close()], logger, 'scheduler service');
+      await closeInOrder([() => scheduler.close(), () => recovering, () => lineage.close(), () => events.close(), () => deployment.close()], logger, 'scheduler service');
     },
   };
 }

@@ -245,7 +245,7 @@ export async function prepareStepLineage(
   return { ref: `${execution.id}/${step.stepName}`, entities, associations, ...(registered ? { registered } : {}), createdAt: now };
 }
 
-/** The ARN of the Action that records a step's run in an execution. @internal */
+/** The ARN of the Action that records a step's run in an execution. */
 export function stepActionArn(arnPrefix: string, executionId: string, stepName: string): string {
   return `${arnPrefix}:action/${executionId}-${slug(stepName)}`;
 }
