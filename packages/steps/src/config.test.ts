@@ -68,6 +68,13 @@ describe('loadCairnConfig', () => {
     expect(err.message).toContain('events.webhooks.0');
     expect(thrown(() => resolveCairnConfig({ events: { webhooks: [{ url: 'ftp://x', secretEnv: 'S' }] } }, '/x')).code).toBe('CONFIG_INVALID');
   });
+
+  it('reads events.retentionDays as milliseconds and refuses a retention that is not positive', () => {
+    expect(resolveCairnConfig({ events: { retentionDays: 7 } }, '/x').events).toEqual({ webhooks: [], retentionMs: 7 * 86_400_000 });
+    expect(resolveCairnConfig({ events: { retentionDays: 0.5 } }, '/x').events.retentionMs).toBe(12 * 3_600_000);
+    expect(resolveCairnConfig({}, '/x').events.retentionMs).toBeUndefined();
+    expect(thrown(() => resolveCairnConfig({ events: { retentionDays: 0 } }, '/x')).message).toContain('events.retentionDays');
+  });
 });
 
 describe('resolveImage', () => {

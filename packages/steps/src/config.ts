@@ -74,6 +74,8 @@ export const CairnConfigSchema = z.strictObject({
   events: z
     .strictObject({
       webhooks: z.array(WebhookConfigSchema).optional(),
+      /** Days an event whose deliveries are all settled is kept in the outbox; the scheduler deletes older ones. @defaultValue 30 */
+      retentionDays: z.number().positive().optional(),
     })
     .optional(),
 });
@@ -100,8 +102,8 @@ export interface ResolvedCairnConfig {
   readonly backends: NonNullable<CairnConfig['backends']>;
   readonly sagemaker: NonNullable<CairnConfig['sagemaker']>;
   readonly arnPrefix: string;
-  /** Event sinks of the Model Registry (webhooks). */
-  readonly events: { readonly webhooks: readonly WebhookConfig[] };
+  /** Event sinks of the Model Registry (webhooks); `retentionMs` from `events.retentionDays`, when set. */
+  readonly events: { readonly webhooks: readonly WebhookConfig[]; readonly retentionMs?: number };
 }
 
 /**
@@ -149,7 +151,10 @@ export function resolveCairnConfig(raw: unknown, baseDir: string, file?: string)
     backends: config.backends ?? {},
     sagemaker: config.sagemaker ?? {},
     arnPrefix: config.arnPrefix ?? DEFAULT_ARN_PREFIX,
-    events: { webhooks: config.events?.webhooks ?? [] },
+    events: {
+      webhooks: config.events?.webhooks ?? [],
+      ...(config.events?.retentionDays !== undefined ? { retentionMs: Math.round(config.events.retentionDays * 86_400_000) } : {}),
+    },
   };
 }
 

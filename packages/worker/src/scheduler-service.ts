@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter, type StoreFence } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, channelNames, parsePayload } from './queues.js';
+import { EventRetention } from './event-retention.js';
 import { JobRetention } from './job-retention.js';
 import { LeaderLock, schedulerFenceName, type LeaderLost } from './leader.js';
 import { Reconciler } from './reconciler.js';
@@ -39,6 +40,11 @@ export interface SchedulerServiceOptions extends ClusterServiceOptions {
   signal?: AbortSignal;
   /** How long completed step jobs are kept, in milliseconds (see `JobRetention`). @defaultValue 86_400_000 (a day) */
   completedStepJobRetentionMs?: number;
+  /**
+   * How long outbox events whose deliveries are all settled are kept, in milliseconds; the leader
+   * deletes older ones hourly (see `EventRetention`). @defaultValue 2_592_000_000 (30 days)
+   */
+  eventRetentionMs?: number;
 }
 
 /** Default lifetime of the scheduler's leader lock, in milliseconds (outlives the 10 s Redis outage of the reliability tests). */
@@ -171,9 +177,11 @@ export class SchedulerService {
     reconciler.start();
     const retention = new JobRetention(steps, { keepMs: options.completedStepJobRetentionMs ?? 24 * 3600 * 1000, logger });
     retention.start();
+    const events = new EventRetention(options.store, { logger, ...(options.eventRetentionMs !== undefined ? { keepMs: options.eventRetentionMs } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    events.start();
     logger.info({ prefix, driven: runtime.drivenExecutionIds.length }, 'scheduler started');
     // The lock goes last: it is released once nothing here drives.
-    const closers = [() => reconciler.stop(), () => retention.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
+    const closers = [() => reconciler.stop(), () => retention.stop(), () => events.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
     return new SchedulerService(runtime, reconciler, closers, logger, lost);
   }
 

@@ -68,7 +68,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
   let scheduler: SchedulerService;
   try {
     const eventRetention = config.events.retentionMs !== undefined ? { eventRetentionMs: config.events.retentionMs } : {};
-    scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...tuning, observers });
+    scheduler = await SchedulerService.start({ connection, prefix, store, router: deployment.router, artifacts: deployment.artifacts, logger, arnPrefix: config.arnPrefix, ...eventRetention, ...tuning, observers });
   } catch (err) {
     // Not leading (aborted standby) or failed to start: nothing else of this service may stay open.
     await lineage.close();
