@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectAssignment, parseDatabaseUrl, parseList, parsePositiveInt } from './parsers.js';
+import { collectAssignment, parseDatabaseUrl, parseDuration, parseList, parsePositiveInt } from './parsers.js';
 
 describe('collectAssignment', () => {
   it('collects Name=Value pairs, keeping "=" inside values', () => {
@@ -13,6 +13,21 @@ describe('collectAssignment', () => {
     expect(() => collectAssignment('Epochs', undefined)).toThrow(InvalidArgumentError);
     expect(() => collectAssignment('=5', undefined)).toThrow('expected Name=Value, got "=5".');
     expect(() => collectAssignment('Epochs=6', { Epochs: '5' })).toThrow('"Epochs" is given twice.');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads days, hours, minutes, seconds and milliseconds', () => {
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
+    expect(parseDuration('12h')).toBe(12 * 3_600_000);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('0')).toBe(0);
+  });
+
+  it('rejects what is not a duration, and negative ones', () => {
+    for (const bad of ['', 'soon', '30x', '-1d']) expect(() => parseDuration(bad)).toThrow(InvalidArgumentError);
+    expect(() => parseDuration('tomorrow')).toThrow('expected a duration such as 30d, 12h or 90s, got "tomorrow".');
   });
 });
 

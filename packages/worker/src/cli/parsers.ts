@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import ms from 'ms';
 
 /**
  * Parses one `Name=Value` flag value (`--param`, `--output`) into the collected record, for
@@ -17,6 +18,18 @@ export function parsePositiveInt(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${text}".`);
   return n;
+}
+
+/** Parses a duration flag value (`30d`, `12h`, `90s`, `500ms`; `ms`'s units) into milliseconds, at least 0. */
+export function parseDuration(text: string): number {
+  let value: number | undefined;
+  try {
+    value = ms(text as ms.StringValue);
+  } catch {
+    // `ms` throws on an empty string.
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected a duration such as 30d, 12h or 90s, got "${text}".`);
+  return value;
 }
 
 /** Parses a comma-separated list flag value (`--select A,B`); empty items are an error. */

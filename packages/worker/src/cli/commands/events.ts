@@ -1,16 +1,18 @@
 import { Option, type Command } from 'commander';
+import ms from 'ms';
 import { asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
 import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
-import { parsePositiveInt } from '../parsers.js';
+import { DEFAULT_EVENT_RETENTION_MS } from '../../event-retention.js';
+import { parseDuration, parsePositiveInt } from '../parsers.js';
 import { renderTable, truncate, writeJson, writeLine } from '../output.js';
 import { WEBHOOK_HELP, iso } from './models.js';
 
-/** `cairn events list|redeliver`: the event outbox (Model Package State Change webhooks). */
+/** `cairn events list|redeliver|prune`: the event outbox (Model Package State Change webhooks). */
 export function register(program: Command, env: CliEnv): void {
-  const events = program.command('events').description('Event deliveries to webhooks: list them, resend one.');
+  const events = program.command('events').description('Event deliveries to webhooks: list them, resend one, delete old ones.');
 
   const list = events
     .command('list')
@@ -31,6 +33,52 @@ export function register(program: Command, env: CliEnv): void {
     exitCodes: { 0: 'delivered', 1: 'the receiver still failed', 2: 'no such delivery, or its sink is not configured here' },
     notes: `${WEBHOOK_HELP}, as for \`cairn models approve\`; with --redis the <prefix>:events stream too.`,
   });
+
+  const prune = events
+    .command('prune')
+    .description('Delete events older than a retention whose deliveries are all delivered or failed (never one still pending), with their deliveries.')
+    .option('--older-than <duration>', 'retention: events created longer ago than this go (e.g. 30d, 12h; default: events.retentionDays of cairn.config.json, else 30d)', parseDuration)
+    .option('--dry-run', 'only count the events that would be deleted', false)
+    .option('--json', 'print {before, olderThanMs, dryRun, pruned} as JSON', false)
+    .action(env.action((options: PruneOptions) => pruneEvents(env, options)));
+  addHelpSections(prune, {
+    examples: ['cairn events prune --older-than 30d --dry-run', 'cairn events prune --older-than 12h --database postgres://postgres@127.0.0.1:5432/cairn'],
+    exitCodes: { 0: 'pruned (or counted, with --dry-run), including when nothing was old enough', 1: 'the store failed', 2: 'a bad duration or flag' },
+    notes: 'The store of the workspace, or with --database (or --redis and DATABASE_URL) the cluster\'s; a running scheduler also prunes hourly (events.retentionDays).',
+  });
+}
+
+interface PruneOptions {
+  olderThan?: number;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** Events deleted per store call (one transaction each). */
+const PRUNE_BATCH = 1_000;
+
+async function pruneEvents(env: CliEnv, options: PruneOptions): Promise<ExitCode> {
+  const olderThanMs = options.olderThan ?? (await env.config()).events.retentionMs ?? DEFAULT_EVENT_RETENTION_MS;
+  const before = Date.now() - olderThanMs;
+  const store = await env.store();
+  let pruned = 0;
+  if (options.dryRun) {
+    pruned = await store.countPrunableEvents({ before });
+  } else {
+    // Bounded transactions: one batch per call, until a call finds less than a batch.
+    for (;;) {
+      const deleted = await store.pruneEvents({ before, limit: PRUNE_BATCH });
+      pruned += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+  }
+  if (options.json) {
+    writeJson(env.io.stdout, { before: new Date(before).toISOString(), olderThanMs, dryRun: options.dryRun, pruned });
+  } else {
+    const what = `${pruned} event${pruned === 1 ? '' : 's'} created before ${iso(before)} (older than ${ms(olderThanMs)}) whose deliveries are all settled`;
+    writeLine(env.io.stdout, options.dryRun ? `Would prune ${what}.` : `Pruned ${what}.`);
+  }
+  return ExitCode.Ok;
 }
 
 async function listDeliveries(env: CliEnv, options: { status?: DeliveryStatus; limit: number; json: boolean }): Promise<ExitCode> {
