@@ -1,22 +1,16 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import ms from 'ms';
 import { ModelApprovalStatus, ModelRegistry, type JsonObject, type ModelPackageGroupRecord, type ModelPackageRecord } from '@cairn/core';
 import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
+import { parseDuration } from '../parsers.js';
 import { renderTable, writeJson, writeLine } from '../output.js';
 
 const STATUSES = Object.values(ModelApprovalStatus);
 /** Where webhooks are configured, for help texts. */
 export const WEBHOOK_HELP = `Webhooks: events.webhooks in cairn.config.json (url, secretEnv, eventTypes), else ${WEBHOOK_ENV.url} (comma-separated) and ${WEBHOOK_ENV.secret}`;
-
-/** Parses `30m`, `90s`, `1h`, `500ms` into milliseconds. */
-function parseDuration(text: string): number {
-  const value = ms(text as ms.StringValue);
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected a duration such as 30m, 90s or 2h, got "${text}".`);
-  return value;
-}
 
 /** An epoch-milliseconds time as ISO-8601 to the second. */
 export function iso(epochMs: number): string {
