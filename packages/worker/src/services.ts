@@ -77,7 +77,7 @@ export async function startSchedulerService(settings: ServiceSettings, tuning: P
     throw err;
   }
   // Lineage of steps that ended an execution just before the previous scheduler died (resume covers running ones).
-  const recovering = recoverEndedExecutionsLineage(store, lineage, { now: Date.now() }).then(
+  const recovering = recoverEndedExecutionsLineage(store, lineage, { now: Date.now(), arnPrefix: config.arnPrefix }).then(
     (checked) => logger.debug({ checked }, 'checked the lineage of recently ended executions'),
     (err: unknown) => logger.error({ err }, 'cannot check the lineage of recently ended executions; executions are not affected'),
   );
