@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino } from 'pino';
 import { PostgresStore, createExecutorRouter, type ExecutionObserver, type ExecutionRecord, type PipelineDefinition } from '@cairn/core';
 import { LOCAL_DATABASE_URL, createSchema, dropSchema } from '@cairn/test-support/postgres-server';
@@ -326,6 +327,22 @@ async function measureExecutions(client: ClusterClient, schema: string, prefix: 
   };
 }
 
+/**
+ * Empties the execution tables, so `cairn scheduler` starts on an empty store as the in-process
+ * scheduler did: it would otherwise find the in-process rounds' executions (run without lineage)
+ * ended minutes ago, take them for executions whose lineage a crash cut off, and record it during
+ * the measured rounds.
+ */
+async function forgetExecutions(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`truncate table "${schema}".executions, "${schema}".step_executions, "${schema}".step_cache_entries`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const schema = await createSchema(databaseUrl);
   const prefix = uniqueRedisPrefix();
@@ -346,6 +363,7 @@ async function main(): Promise<void> {
     const chainCase = CHAIN > 0 ? await measureChain(run) : undefined;
     // From here the scheduler runs as operators run it, in its own process.
     await scheduler.close();
+    await forgetExecutions(schema);
     const fanSeparate = FAN_SEPARATE ? await withSchedulerProcess(schema, prefix, (pid) => measureFanOut(run, pid)) : undefined;
     const executionsCase = EXECUTIONS > 0 ? await measureExecutions(client, schema, prefix) : undefined;
     const ok = fanInProcess.ok && (fanSeparate?.ok ?? true) && (chainCase?.ok ?? true) && (executionsCase?.ok ?? true);
