@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { EmbeddedRuntime, ErrorCode, OrchestratorError, PostgresStore, SqliteStore, createExecutorRouter, lineageObserver, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
+import { EmbeddedRuntime, ErrorCode, OrchestratorError, PostgresStore, SqliteStore, createExecutorRouter, lineageObserver, recoverEndedExecutionsLineage, type CairnStore, type CallbackMessage, type ModelRegistry } from '@cairn/core';
 import type { ResolvedCairnConfig } from '@cairn/steps';
 import type { Redis } from 'ioredis';
 import type { ExecutionRuntime } from '../cluster-client.js';
@@ -150,8 +150,13 @@ export class CliEnv {
       observers: [lineage],
       callbackSink: (message) => this.callbackListeners.forEach((listener) => listener(message)),
     });
+    // Lineage of steps that ended an execution just before a `cairn` process driving it died.
+    const recovering = recoverEndedExecutionsLineage(store, lineage, { now: Date.now(), arnPrefix: config.arnPrefix }).catch((err: unknown) =>
+      this.logger.warn({ err }, 'cannot check the lineage of recently ended executions; executions are not affected'),
+    );
     this.onClose(async () => {
       await runtime.close();
+      await recovering;
       await lineage.close();
       await backends.close();
     });
