@@ -6,20 +6,8 @@ import { MemoryStore } from '../store/memory-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { CairnStore } from '../store/store.js';
 import { Coordinator } from './coordinator.js';
-import { definition, ManualClock, memoryArtifacts, processing, silentLogger } from './engine-test-support.js';
-import type { ExecutionObserver, StepDispatcher, StepRef, StepWork } from './types.js';
-
-/** A dispatcher that only records what it was asked to do; tests report results by hand. */
-class RecordingDispatcher implements StepDispatcher {
-  readonly dispatched: StepWork[] = [];
-  readonly stopped: StepRef[] = [];
-  dispatch(work: StepWork): void {
-    this.dispatched.push(work);
-  }
-  stop(ref: StepRef): void {
-    this.stopped.push(ref);
-  }
-}
+import { definition, ManualClock, memoryArtifacts, processing, RecordingDispatcher, silentLogger } from './engine-test-support.js';
+import type { ExecutionObserver } from './types.js';
 
 async function setup(store: CairnStore, steps: unknown[]) {
   const clock = new ManualClock();

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { StepType } from '../definition/steps.js';
 import type { ExecutionContext, ExecutionHandle, JobState, StepExecutor, StepRequest } from '../executor.js';
 import type { JsonObject } from '../json.js';
+import type { StepDispatcher, StepRef, StepWork } from './types.js';
 
 /**
  * Test doubles for engine tests: a scriptable executor, a manual clock and step builders.
@@ -107,4 +108,16 @@ export function processing(name: string, extra: Record<string, unknown> = {}, ar
 /** A definition around `steps`. @internal */
 export function definition(steps: unknown[], parameters: unknown[] = []): Record<string, unknown> {
   return { Version: '2020-12-01', Parameters: parameters, Steps: steps };
+}
+
+/** A dispatcher that only records what it was asked to do; tests report results by hand. */
+export class RecordingDispatcher implements StepDispatcher {
+  readonly dispatched: StepWork[] = [];
+  readonly stopped: StepRef[] = [];
+  dispatch(work: StepWork): void {
+    this.dispatched.push(work);
+  }
+  stop(ref: StepRef): void {
+    this.stopped.push(ref);
+  }
 }

@@ -6,8 +6,7 @@ import type { ExecutionRecord, StoreBatch } from '../store/execution-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { makeExecutionRecord } from '../testing/fixtures.js';
 import { Coordinator } from './coordinator.js';
-import { definition, ManualClock, memoryArtifacts, processing, silentLogger } from './engine-test-support.js';
-import type { StepDispatcher, StepRef, StepWork } from './types.js';
+import { definition, ManualClock, memoryArtifacts, processing, RecordingDispatcher, silentLogger } from './engine-test-support.js';
 
 /** A memory store that records every batch it is given. */
 class RecordingStore extends MemoryStore {
@@ -15,17 +14,6 @@ class RecordingStore extends MemoryStore {
   override async commit(batch: StoreBatch): Promise<void> {
     this.batches.push(structuredClone(batch));
     await super.commit(batch);
-  }
-}
-
-class RecordingDispatcher implements StepDispatcher {
-  readonly dispatched: StepWork[] = [];
-  readonly stopped: StepRef[] = [];
-  dispatch(work: StepWork): void {
-    this.dispatched.push(work);
-  }
-  stop(ref: StepRef): void {
-    this.stopped.push(ref);
   }
 }
 
