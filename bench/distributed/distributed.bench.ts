@@ -117,7 +117,8 @@ function processesCpuUs(name: string): number {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
-      total += processCpuUs(Number(pid));
+      // With the time of the children it reaped: PostgreSQL's postmaster keeps that of exited backends and autovacuum workers.
+      total += processCpuUs(Number(pid), true);
     } catch {
       // gone meanwhile
     }
@@ -125,10 +126,11 @@ function processesCpuUs(name: string): number {
   return total;
 }
 
-/** CPU time (µs) a process used so far (/proc/<pid>/stat utime + stime, USER_HZ 100). */
-function processCpuUs(pid: number): number {
+/** CPU time (µs) a process used so far (/proc/<pid>/stat utime + stime, and cutime + cstime of its reaped children if asked; USER_HZ 100). */
+function processCpuUs(pid: number, reapedChildren = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (reapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * 10_000;
 }
 
 /** Raw BullMQ's time for `jobs` no-op jobs (see `rawRun`). */
