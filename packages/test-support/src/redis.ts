@@ -14,11 +14,14 @@ export async function redisUrlFixture({}: object, { onCleanup }: { onCleanup: (c
 
 /**
  * The `prefix` fixture of {@link redisTest} and `clusterTest`: a fresh `t-<uuid>` whose keys are
- * deleted after the test (and after its `onTestFinished` callbacks, which close its queues).
+ * deleted after the test and after its `onTestFinished` callbacks, which close its queues and
+ * services (those may still write keys). Vitest runs a fixture's `onCleanup` before those
+ * callbacks, so the deletion is an `onTestFinished` callback itself: registered before the test
+ * body runs, it runs after the test's own (they run last registered first).
  */
-export function prefixFixture({ redisUrl }: { redisUrl: string }, { onCleanup }: { onCleanup: (cleanup: () => Promise<void>) => void }): string {
+export function prefixFixture({ redisUrl, onTestFinished }: { redisUrl: string; onTestFinished: (fn: () => Promise<void>) => void }): string {
   const prefix = uniqueRedisPrefix();
-  onCleanup(async () => void (await deleteRedisPrefix(redisUrl, prefix)));
+  onTestFinished(async () => void (await deleteRedisPrefix(redisUrl, prefix)));
   return prefix;
 }
 

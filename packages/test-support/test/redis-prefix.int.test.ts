@@ -4,7 +4,7 @@ import { redisTest as test } from '../src/redis.js';
 import { uniqueRedisPrefix } from '../src/redis-server.js';
 
 /** What the first test left, for the second to check (tests of a file run in order). */
-const left: { prefix?: string; other?: string } = {};
+const left: { prefix?: string; other?: string; closing?: string } = {};
 
 function client(redisUrl: string): Redis {
   const redis = new Redis(redisUrl);
@@ -25,6 +25,16 @@ describe('the prefix fixture', () => {
     await redis.set(left.other, '1');
   });
 
+  test('a key its onTestFinished callbacks write (queues and services closing) is deleted too', async ({ redisUrl, prefix }) => {
+    left.closing = prefix;
+    const redis = new Redis(redisUrl);
+    // As a test's queues and services do when they close: after the test, before the fixture's deletion.
+    onTestFinished(async () => {
+      await redis.set(`${prefix}:written-while-closing`, '1');
+      redis.disconnect();
+    });
+  });
+
   test('after it, its keys are gone and the others are kept', async ({ redisUrl }) => {
     const redis = client(redisUrl);
     const { prefix, other } = left;
@@ -32,5 +42,6 @@ describe('the prefix fixture', () => {
     onTestFinished(async () => void (await redis.unlink(`${prefix}-x`, other!)));
     expect(await redis.exists(`${prefix}:a`, `${prefix}:queue:events`, prefix!)).toBe(0);
     expect(await redis.exists(`${prefix}-x`, other!)).toBe(2);
+    expect(await redis.exists(`${left.closing}:written-while-closing`)).toBe(0);
   });
 });
