@@ -62,6 +62,30 @@ describe('Coordinator', () => {
     expect(dispatcher.dispatched.map((w) => w.stepName)).toEqual(['A', 'B']);
   });
 
+  it('re-dispatches in-flight attempts only once their launch is committed (a reconciler pass during the commit sends nothing new)', async () => {
+    const store = new MemoryStore();
+    const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A'), processing('B', { DependsOn: ['A'] })]);
+    coordinator.start(record, compiled);
+    await expect.poll(() => dispatcher.dispatched.length).toBe(1);
+    // Hold the commit that records A's result and launches B.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const commit = store.commit.bind(store);
+    store.commit = async (batch) => {
+      await held;
+      return commit(batch);
+    };
+    const reported = coordinator.reportResult(record.id, 'A', 1, ok);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(coordinator.redispatchInFlight(record.id)).toBe(0);
+    expect(dispatcher.dispatched.map((w) => w.stepName)).toEqual(['A']);
+    release();
+    expect(await reported).toBe(true);
+    expect(dispatcher.dispatched.map((w) => w.stepName)).toEqual(['A', 'B']);
+    // Committed: B is in flight, and a reconciler pass may send it again (same job id).
+    expect(coordinator.redispatchInFlight(record.id)).toBe(1);
+  });
+
   it('stops dispatched steps through the dispatcher and ends Stopped once they report', async () => {
     const store = new MemoryStore();
     const { coordinator, dispatcher, record, compiled } = await setup(store, [processing('A')]);

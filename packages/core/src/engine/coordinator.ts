@@ -95,6 +95,8 @@ interface LiveExecution {
   scheduler: StepScheduler;
   steps: Map<string, StepExecutionRecord>;
   requests: Map<string, StepRequest>;
+  /** Steps whose attempt is decided but not committed yet: dispatched after the commit, never before (not even again). */
+  uncommitted: Set<string>;
   resolve: Omit<ResolveContext, 'current'>;
   /** Write-ahead buffer: records and the execution patch of the next commit, and what to do after it. */
   dirty: Map<string, StepExecutionRecord>;
@@ -243,7 +245,7 @@ export class Coordinator {
     let count = 0;
     for (const rec of live.steps.values()) {
       const request = live.requests.get(rec.stepName);
-      if (isTerminalStepStatus(rec.status) || live.timers.has(rec.stepName) || !request) continue;
+      if (isTerminalStepStatus(rec.status) || live.timers.has(rec.stepName) || !request || live.uncommitted.has(rec.stepName)) continue;
       this.options.dispatcher.dispatch(this.workFor(live, rec, request));
       count++;
     }
@@ -325,6 +327,7 @@ export class Coordinator {
       scheduler: new StepScheduler(compiled.order.map((n) => compiled.steps.get(n)!), record.maxParallelExecutionSteps),
       steps,
       requests: new Map(),
+      uncommitted: new Set(),
       resolve: {
         parameters: record.parameters,
         execution: { executionId: record.id, executionArn: record.arn, pipelineName: record.pipelineName, pipelineArn: record.pipelineArn, startTime: record.createdAt },
@@ -531,7 +534,11 @@ export class Coordinator {
         if (rec.handle) delete rec.handle;
         this.markDirty(live, rec);
         const work = this.workFor(live, rec, p.request);
-        live.after.push(() => this.options.dispatcher.dispatch(work));
+        live.uncommitted.add(rec.stepName);
+        live.after.push(() => {
+          live.uncommitted.delete(rec.stepName);
+          this.options.dispatcher.dispatch(work);
+        });
       }
     }
   }
@@ -570,7 +577,11 @@ export class Coordinator {
       const step = info.compiled.step;
       const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };
       live.requests.set(rec.stepName, request);
-      live.after.push(() => this.options.dispatcher.dispatch(this.workFor(live, rec, request)));
+      live.uncommitted.add(rec.stepName);
+      live.after.push(() => {
+        live.uncommitted.delete(rec.stepName);
+        this.options.dispatcher.dispatch(this.workFor(live, rec, request));
+      });
       this.queueFlush(live);
       return;
     }
