@@ -1,7 +1,7 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, type ExecutionObserver, type ResultReporter, type StoreFence } from '@cairn/core';
+import { EmbeddedRuntime, ErrorCode, OrchestratorError, type ExecutionObserver, type ResultReporter, type StoreFence } from '@cairn/core';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { ControlJobSchema, QueueName, channelNames, parsePayload } from './queues.js';
 import { EventRetention } from './event-retention.js';
@@ -172,7 +172,7 @@ export class SchedulerService {
       await closeInOrder([() => results.close(), () => runtime.close(), () => steps.close(), () => publisher.disconnect()], logger, 'scheduler').catch(() => undefined);
       throw err;
     }
-    const control = new Worker(QueueName.Control, (job: Job) => runControl(runtime, job, logger), { connection, prefix, concurrency: 8 });
+    const control = new Worker(QueueName.Control, (job: Job, token?: string) => runControl(runtime, job, token, logger), { connection, prefix, concurrency: 8 });
     logConnectionErrors(control, logger, 'control worker');
     reconciler.start();
     const retention = new JobRetention(steps, { keepMs: options.completedStepJobRetentionMs ?? 24 * 3600 * 1000, logger });
@@ -181,7 +181,8 @@ export class SchedulerService {
     events.start();
     logger.info({ prefix, driven: runtime.drivenExecutionIds.length }, 'scheduler started');
     // The lock goes last: it is released once nothing here drives.
-    const closers = [() => reconciler.stop(), () => retention.stop(), () => events.stop(), () => control.close(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
+    // Control requests early (before a prune pass ends): a scheduler that lost its lead must leave them to the next leader.
+    const closers = [() => reconciler.stop(), () => control.close(), () => retention.stop(), () => events.stop(), () => results.close(), () => runtime.close(), () => steps.close(), async () => void publisher.disconnect(), () => lock.close()];
     return new SchedulerService(runtime, reconciler, closers, logger, lost);
   }
 
@@ -207,9 +208,21 @@ function leaderTimings(options: SchedulerServiceOptions): { ttlMs: number; renew
   return { ttlMs, renewIntervalMs, unknownHistoryWaitMs: options.leaderUnknownHistoryWaitMs ?? Math.min(ttlMs, 2 * renewIntervalMs + 1_000) };
 }
 
-async function runControl(runtime: EmbeddedRuntime, job: Job, logger: Logger): Promise<void> {
+/** How long a control request refused by the fence waits before another scheduler may take it, in milliseconds. */
+const FENCED_CONTROL_DELAY_MS = 1_000;
+
+async function runControl(runtime: EmbeddedRuntime, job: Job, token: string | undefined, logger: Logger): Promise<void> {
   const request = parsePayload(ControlJobSchema, QueueName.Control, job.data);
   logger.info({ executionId: request.executionId, action: request.action }, 'control request');
-  if (request.action === 'adopt') await runtime.resumeExecution(request.executionId);
-  else await runtime.retryExecution(request.executionId);
+  try {
+    if (request.action === 'adopt') await runtime.resumeExecution(request.executionId);
+    else await runtime.retryExecution(request.executionId);
+  } catch (err) {
+    // Another scheduler leads now: hand the request over instead of failing it (a retry's job id
+    // would stay taken by the failed job, refusing the same retry until that job expires).
+    if (!(err instanceof OrchestratorError && err.code === ErrorCode.Fenced)) throw err;
+    logger.info({ executionId: request.executionId, action: request.action }, 'control request left to the new leader (this scheduler is fenced)');
+    await job.moveToDelayed(Date.now() + FENCED_CONTROL_DELAY_MS, token);
+    throw new DelayedError();
+  }
 }

@@ -45,4 +45,29 @@ describe('a scheduler whose leadership was taken over (fenced in PostgreSQL)', (
     expect(runsOf(log)).toEqual(['B']);
     expect(await cluster.store.advanceFence(fence)).toBe(4);
   });
+
+  test('leaves a retry request it takes after the takeover to the new leader, which carries it out', async ({ databaseUrl, schema, redisUrl, prefix }) => {
+    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
+    onTestFinished(() => cluster.close());
+    const markers = mkdtempSync(join(tmpdir(), 'cairn-fenced-'));
+    onTestFinished(() => rmSync(markers, { recursive: true, force: true }));
+    await cluster.worker();
+    const old = await cluster.scheduler();
+    const started = await cluster.start(definition([hangStep('A', markers)]));
+    await vi.waitFor(async () => expect(await cluster.store.getStepExecution(started.id, 'A')).toMatchObject({ status: 'Executing' }), { timeout: 15_000, interval: 50 });
+    await cluster.client.stopExecution(started.id);
+    const stopped = await cluster.client.waitForExecution(started.id);
+    expect(stopped.status).toBe('Stopped');
+
+    // A new leader has advanced the fence, but the old scheduler has not noticed yet: it takes the request.
+    await cluster.store.advanceFence(schedulerFenceName(prefix));
+    const retrying = cluster.client.retryExecution(started.id);
+    expect(await old.lost).toMatchObject({ reason: 'fenced' });
+
+    await cluster.scheduler();
+    const retried = await retrying;
+    expect(retried.version).toBeGreaterThan(stopped.version);
+    writeFileSync(join(markers, 'done'), '');
+    expect((await cluster.client.waitForExecution(started.id)).status).toBe('Succeeded');
+  });
 });
