@@ -28,6 +28,8 @@ describe('parseDuration', () => {
   it('rejects what is not a duration, and negative ones', () => {
     for (const bad of ['', 'soon', '30x', '-1d']) expect(() => parseDuration(bad)).toThrow(InvalidArgumentError);
     expect(() => parseDuration('tomorrow')).toThrow('expected a duration such as 30d, 12h or 90s, got "tomorrow".');
+    // A bare number would be milliseconds: `--older-than 30` must not prune everything older than 30 ms.
+    expect(() => parseDuration('30')).toThrow('a duration needs a unit (d, h, m, s or ms), as in 30d, 12h or 90s; got "30".');
   });
 });
 

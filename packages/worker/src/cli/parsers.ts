@@ -20,8 +20,14 @@ export function parsePositiveInt(text: string): number {
   return n;
 }
 
-/** Parses a duration flag value (`30d`, `12h`, `90s`, `500ms`; `ms`'s units) into milliseconds, at least 0. */
+/**
+ * Parses a duration flag value (`30d`, `12h`, `90s`, `500ms`; `ms`'s units) into milliseconds, at
+ * least 0. A number without a unit other than 0 is refused: `--older-than 30` would mean 30 ms.
+ */
 export function parseDuration(text: string): number {
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text) && Number(text) !== 0) {
+    throw new InvalidArgumentError(`a duration needs a unit (d, h, m, s or ms), as in 30d, 12h or 90s; got "${text}".`);
+  }
   let value: number | undefined;
   try {
     value = ms(text as ms.StringValue);
