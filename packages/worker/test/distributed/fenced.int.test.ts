@@ -8,14 +8,20 @@ import { QueueName, stepJobId } from '../../src/queues.js';
 import { redisOptionsFromUrl } from '../../src/redis.js';
 import { clusterTest as test, definition, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
 
+/** A cluster with a worker and a leading scheduler (`old`), and a marker directory for `hangStep`. */
+async function leadingCluster(urls: Parameters<typeof makeCluster>[0]) {
+  const cluster = await makeCluster(urls);
+  onTestFinished(() => cluster.close());
+  const markers = mkdtempSync(join(tmpdir(), 'cairn-fenced-'));
+  onTestFinished(() => rmSync(markers, { recursive: true, force: true }));
+  await cluster.worker();
+  const old = await cluster.scheduler();
+  return { cluster, markers, old };
+}
+
 describe('a scheduler whose leadership was taken over (fenced in PostgreSQL)', () => {
   test('has its next commit refused, dispatches nothing of it and stops; the new leader finishes the execution', async ({ databaseUrl, schema, redisUrl, prefix }) => {
-    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
-    onTestFinished(() => cluster.close());
-    const markers = mkdtempSync(join(tmpdir(), 'cairn-fenced-'));
-    onTestFinished(() => rmSync(markers, { recursive: true, force: true }));
-    await cluster.worker();
-    const old = await cluster.scheduler();
+    const { cluster, markers, old } = await leadingCluster({ databaseUrl, schema, redisUrl, prefix });
     const fence = schedulerFenceName(prefix);
 
     const log = join(cluster.workspace, 'runs.log');
@@ -47,12 +53,7 @@ describe('a scheduler whose leadership was taken over (fenced in PostgreSQL)', (
   });
 
   test('leaves a retry request it takes after the takeover to the new leader, which carries it out', async ({ databaseUrl, schema, redisUrl, prefix }) => {
-    const cluster = await makeCluster({ databaseUrl, schema, redisUrl, prefix });
-    onTestFinished(() => cluster.close());
-    const markers = mkdtempSync(join(tmpdir(), 'cairn-fenced-'));
-    onTestFinished(() => rmSync(markers, { recursive: true, force: true }));
-    await cluster.worker();
-    const old = await cluster.scheduler();
+    const { cluster, markers, old } = await leadingCluster({ databaseUrl, schema, redisUrl, prefix });
     const started = await cluster.start(definition([hangStep('A', markers)]));
     await vi.waitFor(async () => expect(await cluster.store.getStepExecution(started.id, 'A')).toMatchObject({ status: 'Executing' }), { timeout: 15_000, interval: 50 });
     await cluster.client.stopExecution(started.id);
