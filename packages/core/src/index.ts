@@ -180,6 +180,7 @@ export { deriveStepMetadata } from './engine/step-metadata.js';
 export { planSelectiveExecution, type SelectivePlan } from './engine/selective-execution.js';
 export type { StepWork, StepRef, StepDispatcher, ResultReporter, ExecutionObserver, RuntimeEvent } from './engine/types.js';
 export type { EventOutboxStore, StoredEvent, DeliveryRecord, DeliveryStatus, DeliveryUpdate, PruneEventsQuery } from './store/event-store.js';
+export { DEFAULT_PRUNE_EVENTS_LIMIT } from './store/event-store.js';
 export type { OutboxRequest } from './store/registry-store.js';
 export { ModelRegistry, type ModelRegistryOptions, type ApprovalWaitOutcome, type ApprovalUpdate, type RemoteModelRegistry } from './registry/model-registry.js';
 export { APPROVAL_TRANSITIONS, checkApprovalTransition } from './registry/approval-transitions.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { systemClock, type Clock, type EventOutboxStore } from '@cairn/core';
+import { DEFAULT_PRUNE_EVENTS_LIMIT, systemClock, type Clock, type EventOutboxStore } from '@cairn/core';
 import { PeriodicPass } from './periodic-pass.js';
 
 /** How long settled events are kept unless configured otherwise: 30 days, in milliseconds. */
@@ -45,7 +45,7 @@ export class EventRetention extends PeriodicPass<number> {
   }
 
   protected async run(): Promise<number> {
-    const { keepMs = DEFAULT_EVENT_RETENTION_MS, batch = 1_000, maxPerPass = 100_000, clock = systemClock, logger } = this.options;
+    const { keepMs = DEFAULT_EVENT_RETENTION_MS, batch = DEFAULT_PRUNE_EVENTS_LIMIT, maxPerPass = 100_000, clock = systemClock, logger } = this.options;
     const before = clock.now() - keepMs;
     let pruned = 0;
     try {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import ms from 'ms';
-import { asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
+import { DEFAULT_PRUNE_EVENTS_LIMIT, asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
 import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
@@ -54,9 +54,6 @@ interface PruneOptions {
   json: boolean;
 }
 
-/** Events deleted per store call (one transaction each). */
-const PRUNE_BATCH = 1_000;
-
 async function pruneEvents(env: CliEnv, options: PruneOptions): Promise<ExitCode> {
   const olderThanMs = options.olderThan ?? (await env.config()).events.retentionMs ?? DEFAULT_EVENT_RETENTION_MS;
   const before = Date.now() - olderThanMs;
@@ -67,9 +64,9 @@ async function pruneEvents(env: CliEnv, options: PruneOptions): Promise<ExitCode
   } else {
     // Bounded transactions: one batch per call, until a call finds less than a batch.
     for (;;) {
-      const deleted = await store.pruneEvents({ before, limit: PRUNE_BATCH });
+      const deleted = await store.pruneEvents({ before, limit: DEFAULT_PRUNE_EVENTS_LIMIT });
       pruned += deleted;
-      if (deleted < PRUNE_BATCH) break;
+      if (deleted < DEFAULT_PRUNE_EVENTS_LIMIT) break;
     }
   }
   if (options.json) {

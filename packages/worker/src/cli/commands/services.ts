@@ -61,7 +61,7 @@ export function register(program: Command, env: CliEnv): void {
       exitCodes: {
         0: `stopped by SIGTERM or SIGINT after a graceful shutdown${schedules ? ' (also while a standby scheduler waits for the lead)' : ''}`,
         1: [
-          ...(schedules ? ['the scheduler lost its leader lock (Redis unreachable longer than the lock lives, or another scheduler took over) and stopped: restart it'] : []),
+          ...(schedules ? ['the scheduler lost its leader lock (Redis unreachable longer than the lock lives, or another scheduler took over) or was fenced in PostgreSQL by a newer leader, and stopped: restart it'] : []),
           `a second SIGTERM or SIGINT: exited at once${runsSteps ? ' (running steps go to another worker once their lock expires)' : ''}`,
         ].join('; or '),
         2: 'bad configuration: unreachable Redis or PostgreSQL, or Redis maxmemory-policy is not noeviction',
