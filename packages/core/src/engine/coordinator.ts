@@ -534,13 +534,18 @@ export class Coordinator {
         if (rec.handle) delete rec.handle;
         this.markDirty(live, rec);
         const work = this.workFor(live, rec, p.request);
-        live.uncommitted.add(rec.stepName);
-        live.after.push(() => {
-          live.uncommitted.delete(rec.stepName);
-          this.options.dispatcher.dispatch(work);
-        });
+        this.dispatchAfterCommit(live, rec.stepName, () => work);
       }
     }
+  }
+
+  /** Dispatches a step's attempt once the next commit is made; until then `redispatchInFlight` leaves it alone. */
+  private dispatchAfterCommit(live: LiveExecution, stepName: string, work: () => StepWork): void {
+    live.uncommitted.add(stepName);
+    live.after.push(() => {
+      live.uncommitted.delete(stepName);
+      this.options.dispatcher.dispatch(work());
+    });
   }
 
   private workFor(live: LiveExecution, rec: StepExecutionRecord, request: StepRequest): StepWork {
@@ -577,11 +582,7 @@ export class Coordinator {
       const step = info.compiled.step;
       const request: StepRequest = { step, arguments: rec.resolvedArguments, jobName: jobNameFor(live.record.id, rec.stepName, rec.attempt, step.Type), ...(Object.keys(fields).length ? { stepFields: fields as JsonObject } : {}) };
       live.requests.set(rec.stepName, request);
-      live.uncommitted.add(rec.stepName);
-      live.after.push(() => {
-        live.uncommitted.delete(rec.stepName);
-        this.options.dispatcher.dispatch(this.workFor(live, rec, request));
-      });
+      this.dispatchAfterCommit(live, rec.stepName, () => this.workFor(live, rec, request));
       this.queueFlush(live);
       return;
     }
