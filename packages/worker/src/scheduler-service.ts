@@ -107,10 +107,8 @@ export class SchedulerService {
       const name = schedulerFenceName(prefix);
       const fence: StoreFence = { name, term: await options.store.advanceFence(name) };
       logger.info({ fence }, 'scheduler fence advanced: commits of earlier leaders are refused from now on');
-      const service = await SchedulerService.lead(options, lock, lost, fence, (err) => {
-        logger.error({ err, fence }, 'a commit was refused as fenced: another scheduler leads this prefix now');
-        onLost({ reason: 'fenced', fence: name, term: fence.term });
-      });
+      // The coordinator has logged the refused commit; `lost` below logs the stop.
+      const service = await SchedulerService.lead(options, lock, lost, fence, () => onLost({ reason: 'fenced', fence: name, term: fence.term }));
       void lost.then(async (l) => {
         logger.error({ lost: l }, l.reason === 'fenced' ? 'leadership lost (fenced): this scheduler stops driving executions now' : 'leader lock lost: this scheduler stops driving executions now');
         try {
@@ -129,7 +127,7 @@ export class SchedulerService {
     }
   }
 
-  private static async lead(options: SchedulerServiceOptions, lock: LeaderLock, lost: Promise<LeaderLost>, fence: StoreFence, onFenced: (err: Error) => void): Promise<SchedulerService> {
+  private static async lead(options: SchedulerServiceOptions, lock: LeaderLock, lost: Promise<LeaderLost>, fence: StoreFence, onFenced: () => void): Promise<SchedulerService> {
     const { connection, prefix, logger } = options;
     const steps = logConnectionErrors(new Queue(QueueName.Steps, { connection, prefix, defaultJobOptions: STEP_JOB_OPTIONS }), logger, 'steps queue');
     const publisher = logConnectionErrors(new Redis(connection), logger, 'stop publisher');
