@@ -5,6 +5,26 @@ import { PeriodicPass } from './periodic-pass.js';
 /** How long settled events are kept unless configured otherwise: 30 days, in milliseconds. */
 export const DEFAULT_EVENT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
+/**
+ * Deletes the settled events created before `before` (`EventOutboxStore.pruneEvents`) in batches of
+ * `batch` events, one transaction each, until a batch comes back short or `max` are deleted;
+ * `onBatch` hears each batch's count as it is deleted. Returns how many it deleted.
+ */
+export async function pruneEventsBefore(
+  store: Pick<EventOutboxStore, 'pruneEvents'>,
+  before: number,
+  { batch = DEFAULT_PRUNE_EVENTS_LIMIT, max = Number.POSITIVE_INFINITY, onBatch }: { batch?: number; max?: number; onBatch?: (deleted: number) => void } = {},
+): Promise<number> {
+  let pruned = 0;
+  while (pruned < max) {
+    const deleted = await store.pruneEvents({ before, limit: Math.min(batch, max - pruned) });
+    pruned += deleted;
+    onBatch?.(deleted);
+    if (deleted < batch) break;
+  }
+  return pruned;
+}
+
 /** Options of `EventRetention`. */
 export interface EventRetentionOptions {
   /** How long an event is kept after it was created, in milliseconds. @defaultValue 30 days */
@@ -49,11 +69,7 @@ export class EventRetention extends PeriodicPass<number> {
     const before = clock.now() - keepMs;
     let pruned = 0;
     try {
-      for (;;) {
-        const deleted = await this.store.pruneEvents({ before, limit: Math.min(batch, maxPerPass - pruned) });
-        pruned += deleted;
-        if (deleted < batch || pruned >= maxPerPass) break;
-      }
+      await pruneEventsBefore(this.store, before, { batch, max: maxPerPass, onBatch: (deleted) => (pruned += deleted) });
       if (pruned > 0) logger.info({ pruned, keptMs: keepMs, before }, 'deleted settled outbox events past their retention');
     } catch (err) {
       logger.warn({ err, pruned }, 'could not delete outbox events past their retention; the next pass tries again');

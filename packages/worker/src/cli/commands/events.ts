@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import ms from 'ms';
-import { DEFAULT_PRUNE_EVENTS_LIMIT, asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
+import { asSentence, type DeliveryRecord, type DeliveryStatus } from '@cairn/core';
 import { WEBHOOK_ENV } from '../../events-sinks.js';
 import type { CliEnv } from '../env.js';
 import { ExitCode } from '../exit.js';
 import { addHelpSections } from '../help.js';
-import { DEFAULT_EVENT_RETENTION_MS } from '../../event-retention.js';
+import { DEFAULT_EVENT_RETENTION_MS, pruneEventsBefore } from '../../event-retention.js';
 import { parseDuration, parsePositiveInt } from '../parsers.js';
 import { renderTable, truncate, writeJson, writeLine } from '../output.js';
 import { WEBHOOK_HELP, iso } from './models.js';
@@ -58,17 +58,7 @@ async function pruneEvents(env: CliEnv, options: PruneOptions): Promise<ExitCode
   const olderThanMs = options.olderThan ?? (await env.config()).events.retentionMs ?? DEFAULT_EVENT_RETENTION_MS;
   const before = Date.now() - olderThanMs;
   const store = await env.store();
-  let pruned = 0;
-  if (options.dryRun) {
-    pruned = await store.countPrunableEvents({ before });
-  } else {
-    // Bounded transactions: one batch per call, until a call finds less than a batch.
-    for (;;) {
-      const deleted = await store.pruneEvents({ before, limit: DEFAULT_PRUNE_EVENTS_LIMIT });
-      pruned += deleted;
-      if (deleted < DEFAULT_PRUNE_EVENTS_LIMIT) break;
-    }
-  }
+  const pruned = options.dryRun ? await store.countPrunableEvents({ before }) : await pruneEventsBefore(store, before);
   if (options.json) {
     writeJson(env.io.stdout, { before: new Date(before).toISOString(), olderThanMs, dryRun: options.dryRun, pruned });
   } else {
