@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { PostgresStore, type ExecutionRecord, type JsonObject } from '@cairn/core';
 import { resolveCairnConfig, type ResolvedCairnConfig } from '@cairn/steps';
@@ -102,7 +101,6 @@ export async function makeCluster(urls: { databaseUrl: string; schema: string; r
       for (const close of closers.reverse()) await close().catch(() => undefined);
       await client.close();
       await store.close();
-      await deletePrefix(urls.redisUrl, urls.prefix);
     },
   };
 }
@@ -146,18 +144,4 @@ export function alive(pid: number): boolean {
 /** The lines of a run log (one per step run). */
 export function runsOf(log: string): string[] {
   return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
-}
-
-/** Deletes every key of one prefix (never the whole shared server). */
-export async function deletePrefix(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisOptionsFromUrl(redisUrl));
-  let deleted = 0;
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1_000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }

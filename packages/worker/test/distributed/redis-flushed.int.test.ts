@@ -4,7 +4,8 @@ import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished, vi } from 'vitest';
 import { QueueName, stepJobId } from '../../src/queues.js';
 import { redisOptionsFromUrl } from '../../src/redis.js';
-import { clusterTest as test, definition, deletePrefix, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
+import { deleteRedisPrefix } from '@cairn/test-support';
+import { clusterTest as test, definition, hangStep, makeCluster, recordStep, runsOf } from './harness.js';
 
 describe('reliability 5: Redis flushed mid-execution', () => {
   test('the reconciler re-enqueues what was in flight; the execution succeeds', async ({ databaseUrl, schema, redisUrl, prefix }) => {
@@ -25,7 +26,7 @@ describe('reliability 5: Redis flushed mid-execution', () => {
     await vi.waitFor(() => expect(runsOf(join(markers, 'starts'))).toHaveLength(1), { timeout: 20_000, interval: 50 });
     await vi.waitFor(async () => expect(await steps.getJob(waitingX1)).toBeDefined(), { timeout: 10_000, interval: 50 });
 
-    expect(await deletePrefix(redisUrl, prefix)).toBeGreaterThan(0);
+    expect(await deleteRedisPrefix(redisUrl, prefix)).toBeGreaterThan(0);
     expect(await steps.getJob(waitingX1)).toBeUndefined();
     await vi.waitFor(async () => expect(await steps.getJob(waitingX1)).toBeDefined(), { timeout: 10_000, interval: 50 });
 
