@@ -7,6 +7,20 @@ import { ClusterClient } from '../src/cluster-client.js';
 import { QueueName } from '../src/queues.js';
 import { redisOptionsFromUrl } from '../src/redis.js';
 
+/** Asks a client to retry an execution in `status` while a stand-in scheduler refuses every retry with `refuse`; resolves what the client threw. */
+async function refusedRetry(redisUrl: string, prefix: string, status: 'Failed' | 'Stopped', refuse: (executionId: string) => never) {
+  const connection = redisOptionsFromUrl(redisUrl);
+  const store = new MemoryStore();
+  const record = makeExecutionRecord({ runtime: 'distributed', status });
+  await store.createExecution(record);
+  const scheduler = new Worker(QueueName.Control, async () => refuse(record.id), { connection, prefix });
+  onTestFinished(() => scheduler.close());
+  const client = new ClusterClient({ connection, prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012' });
+  onTestFinished(() => client.close());
+  const refused = await client.retryExecution(record.id).catch((err: unknown) => err);
+  return { refused, record };
+}
+
 /** A store whose step reads wait for `release` and then fail like a destroyed connection pool once `destroy` was called. */
 class SlowStore extends MemoryStore {
   destroyed = false;
@@ -52,36 +66,17 @@ describe('ClusterClient', () => {
   });
 
   test('a refused retry is thrown with the scheduler\'s reason and one "To fix:" sentence', async ({ redisUrl, prefix }) => {
-    const connection = redisOptionsFromUrl(redisUrl);
-    const store = new MemoryStore();
-    const record = makeExecutionRecord({ runtime: 'distributed', status: 'Failed' });
-    await store.createExecution(record);
-    // Stands in for the scheduler: refuses every retry the way the engine does.
-    const scheduler = new Worker(QueueName.Control, async () => {
-      throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${record.id} ended at a Fail step.`, { fix: 'start a new execution.' });
-    }, { connection, prefix });
-    onTestFinished(() => scheduler.close());
-    const client = new ClusterClient({ connection, prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012' });
-    onTestFinished(() => client.close());
-
-    const refused = await client.retryExecution(record.id).catch((err: unknown) => err);
+    const { refused, record } = await refusedRetry(redisUrl, prefix, 'Failed', (id) => {
+      throw new OrchestratorError(ErrorCode.ExecutionNotRetryable, `Execution ${id} ended at a Fail step.`, { fix: 'start a new execution.' });
+    });
     expect(refused).toMatchObject({ code: ErrorCode.ExecutionNotRetryable });
     expect((refused as Error).message).toBe(`Execution ${record.id} ended at a Fail step. To fix: start a new execution.`);
   });
 
   test('a refusal without a fix of its own gets one, after a full stop', async ({ redisUrl, prefix }) => {
-    const connection = redisOptionsFromUrl(redisUrl);
-    const store = new MemoryStore();
-    const record = makeExecutionRecord({ runtime: 'distributed', status: 'Stopped' });
-    await store.createExecution(record);
-    const scheduler = new Worker(QueueName.Control, async () => {
+    const { refused } = await refusedRetry(redisUrl, prefix, 'Stopped', () => {
       throw new Error('connection terminated unexpectedly');
-    }, { connection, prefix });
-    onTestFinished(() => scheduler.close());
-    const client = new ClusterClient({ connection, prefix, store, router: createExecutorRouter([]), arnPrefix: 'arn:aws:sagemaker:us-east-1:123456789012' });
-    onTestFinished(() => client.close());
-
-    const refused = await client.retryExecution(record.id).catch((err: unknown) => err);
+    });
     expect((refused as Error).message).toBe("connection terminated unexpectedly. To fix: read the scheduler's log for the cause, correct it, then retry.");
   });
 });
