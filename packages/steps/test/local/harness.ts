@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,12 +65,21 @@ export function step(Type: StepType, Name: string, extra: JsonObject = {}): Step
   return { Name, Type, Arguments: {}, ...extra } as unknown as Step;
 }
 
-/** Whether a process exists (signal 0). */
+/**
+ * Whether a process still runs: it exists (signal 0) and, where /proc tells, is not a zombie. A
+ * killed child whose parent exited stays a zombie until PID 1 reaps it, which can take seconds on
+ * a loaded machine; it no longer runs.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  if (!existsSync('/proc')) return true;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false; // gone meanwhile
   }
 }
